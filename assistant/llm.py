@@ -1,0 +1,188 @@
+"""Chat models from settings: Ollama, any OpenAI-compatible server, local llama.cpp.
+
+The one module that imports ``langchain_openai``, ``langchain_ollama`` and llama.cpp; each is
+imported only when its backend is built, so the extractive default pays for none of them.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from .config import Settings
+from .errors import AssistantError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+DEFAULT_MODELS = {"openai": "gpt-4o-mini", "ollama": "qwen2.5:7b"}
+DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "ollama": "http://localhost:11434"}
+LLAMACPP_HINT = (
+    "install the llamacpp extra: pip install -e '.[llamacpp]' (llama-cpp-python, "
+    "langchain-community); build with CMAKE_ARGS=-DGGML_NATIVE=OFF for a portable CPU build"
+)
+LLAMACPP_CONTEXT = 4096
+LLAMACPP_MAX_TOKENS = 512
+
+
+def backend_name(settings: Settings, backend: str | None = None) -> str:
+    return backend or settings.backend
+
+
+def model_name(settings: Settings, backend: str | None = None) -> str:
+    name = backend_name(settings, backend)
+    if name == "llamacpp":
+        path = settings.llamacpp_model_path
+        return path.name if path else "(no model path)"
+    return settings.llm_model or DEFAULT_MODELS.get(name, "")
+
+
+def make_chat_model(settings: Settings, backend: str | None = None) -> BaseChatModel | None:
+    """The chat model the settings name, or None for the extractive answerer.
+
+    Building a model makes no network call; an unreachable server shows up on first use as an
+    exception that ``generate`` turns into ``BackendUnavailable``."""
+    name = backend_name(settings, backend)
+    if name == "extractive":
+        return None
+    if name == "openai":
+        return _openai(settings)
+    if name == "ollama":
+        return _ollama(settings)
+    if name == "llamacpp":
+        return _llamacpp(settings)
+    raise AssistantError(f"Unknown backend {name!r}: choose extractive, ollama, openai or llamacpp")
+
+
+def _openai(settings: Settings) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=model_name(settings, "openai"),
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key,
+        timeout=settings.llm_timeout,
+        max_retries=0,
+        temperature=settings.llm_temperature,
+        # OpenAI-compatible servers (llama.cpp server, vLLM, LM Studio) speak chat completions
+        use_responses_api=False,
+    )
+
+
+def _ollama(settings: Settings) -> BaseChatModel:
+    from langchain_ollama import ChatOllama
+
+    return ChatOllama(
+        model=model_name(settings, "ollama"),
+        base_url=settings.llm_base_url,
+        temperature=settings.llm_temperature,
+        # passed to the httpx client: connect, read (between streamed lines), write, pool
+        client_kwargs={"timeout": settings.llm_timeout},
+    )
+
+
+def _llamacpp(settings: Settings) -> BaseChatModel:
+    try:
+        from langchain_community.chat_models import ChatLlamaCpp
+    except ImportError as exc:
+        raise AssistantError(LLAMACPP_HINT) from exc
+    path = settings.llamacpp_model_path
+    if path is None or not path.is_file():
+        raise AssistantError(
+            f"ASSISTANT_LLAMACPP_MODEL_PATH must name a .gguf model file (got {path})"
+        )
+    try:
+        return ChatLlamaCpp(
+            model_path=str(path),
+            temperature=settings.llm_temperature,
+            n_ctx=LLAMACPP_CONTEXT,
+            max_tokens=LLAMACPP_MAX_TOKENS,
+            verbose=False,
+        )
+    except ImportError as exc:  # langchain-community present, llama-cpp-python missing
+        raise AssistantError(LLAMACPP_HINT) from exc
+
+
+def describe_backend(settings: Settings, backend: str | None = None) -> str:
+    """One line for ``assistant status`` and ``Answer.backend``."""
+    name = backend_name(settings, backend)
+    if name == "extractive":
+        return "extractive (no LLM)"
+    model = model_name(settings, name)
+    if name == "openai":
+        return f"openai-compatible {model} @ {settings.llm_base_url or DEFAULT_URLS['openai']}"
+    if name == "ollama":
+        return f"ollama {model} @ {settings.llm_base_url or DEFAULT_URLS['ollama']}"
+    if name == "llamacpp":
+        return f"llama.cpp {settings.llamacpp_model_path or '(no model path)'}"
+    return f"unknown backend {name!r}"
+
+
+def error_reason(exc: BaseException) -> str:
+    """A short, user-facing reason for an exception raised by a chat model client.
+
+    Exception types are looked up only in modules already imported (``sys.modules``): an
+    exception from a client library implies that the library is loaded."""
+    chain = _chain(exc)
+    if any(_is_timeout(e) for e in chain):
+        return "the language model did not answer in time"
+    for e in chain:
+        status = _http_status(e)
+        if status is not None:
+            return f"the language model server answered with HTTP status {status}{_detail(e)}"
+    if any(_is_connection(e) for e in chain):
+        return "could not connect to the language model server"
+    return f"the language model failed ({type(exc).__name__}{_detail(exc, sep=': ')})"
+
+
+def _detail(e: BaseException, sep: str = " - ") -> str:
+    lines = str(e).strip().splitlines()
+    return f"{sep}{lines[0][:160]}" if lines else ""
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen and len(seen) < 10:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def _types(module: str, *names: str) -> tuple[type, ...]:
+    mod = sys.modules.get(module)
+    return tuple(t for n in names if isinstance(t := getattr(mod, n, None), type))
+
+
+def _is_timeout(e: BaseException) -> bool:
+    kinds = (
+        TimeoutError,
+        *_types("langchain_core.exceptions", "ModelTimeoutError"),
+        *_types("httpx", "TimeoutException"),
+        *_types("openai", "APITimeoutError"),
+    )
+    return isinstance(e, kinds)
+
+
+def _is_connection(e: BaseException) -> bool:
+    kinds = (
+        ConnectionError,
+        *_types("langchain_core.exceptions", "ModelConnectionError"),
+        *_types("httpx", "TransportError"),
+        *_types("openai", "APIConnectionError"),
+    )
+    return isinstance(e, kinds)
+
+
+def _http_status(e: BaseException) -> int | None:
+    kinds = (
+        *_types("openai", "APIStatusError"),
+        *_types("ollama", "ResponseError"),
+        *_types("httpx", "HTTPStatusError"),
+    )
+    if not isinstance(e, kinds):
+        return None
+    status = getattr(e, "status_code", None)
+    if status is None:
+        status = getattr(getattr(e, "response", None), "status_code", None)
+    return status if isinstance(status, int) and status >= 0 else None
