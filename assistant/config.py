@@ -64,9 +64,11 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before an LLM call gives up.")
     llm_temperature: float = 0.1
     llamacpp_model_path: Path | None = None
-    answer_max_sentences: int = Field(4, ge=1, le=10)
+    answer_max_sentences: int = Field(5, ge=1, le=10)
     refusal_threshold: float = Field(
-        0.80, description="Minimum support score (0..1) for the extractive answerer to answer."
+        0.89,
+        description="Minimum support (sentence similarity + weighted word overlap) for the "
+        "extractive answerer to answer; tuned on eval/cases.jsonl.",
     )
     support_threshold: float = Field(
         0.80, description="Similarity a cited sentence needs to count as supported."

@@ -1,0 +1,322 @@
+"""The command line: ingest, search, status, ask, chat, serve, eval.
+
+User-facing errors (``AssistantError``, invalid settings) become one clean line and exit code
+1; set ASSISTANT_DEBUG=1 to see the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import BackendName, RetrievalMode, Settings
+from .errors import AssistantError
+from .models import Answer, IngestReport, Turn
+
+app = typer.Typer(
+    help="Produktionsrådgivaren: answers about improvement and renewal in production, "
+    "from the programme documents, with sources.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def _debug() -> bool:
+    return bool(os.environ.get("ASSISTANT_DEBUG"))
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except (AssistantError, ValidationError) as exc:
+        if _debug():
+            raise
+        msg = str(exc)
+        if isinstance(exc, ValidationError):
+            msg = "Invalid settings: " + "; ".join(
+                f"ASSISTANT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                for e in exc.errors()
+            )
+        err.print(f"[red]Error:[/red] {msg}")
+        raise typer.Exit(1) from None
+
+
+def _settings(**overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**values)
+
+
+def _assistant(settings: Settings) -> Any:
+    from .core import Assistant
+
+    return Assistant.from_settings(settings)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    labels = {
+        "load": "Reading documents",
+        "embed": "Embedding chunks",
+        "sentences": "Embedding sentences",
+        "index": "Writing index",
+    }
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def _print_report(report: IngestReport) -> None:
+    console.print(
+        f"Indexed {report.chunks} chunks in {report.seconds:.1f} s: "
+        f"{len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.removed)} removed, {len(report.unchanged)} unchanged; "
+        f"{report.embedded} passages embedded."
+    )
+    for f in report.failures:
+        err.print(f"[yellow]Could not index[/yellow] {f.path}: {f.reason}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: corpus)")] = None,
+) -> None:
+    """Index documents (incremental: unchanged documents cost nothing)."""
+    with _user_errors():
+        assistant = _assistant(_settings())
+        with _progress() as progress:
+            report = assistant.ingest(paths or None, progress=progress)
+        _print_report(report)
+
+
+@app.command()
+def search(
+    question: str,
+    k: Annotated[int, typer.Option("-k", help="Number of passages")] = 5,
+    mode: Annotated[RetrievalMode | None, typer.Option(help="hybrid, dense or keyword")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Show the passages retrieval finds for a question."""
+    with _user_errors():
+        assistant = _assistant(_settings())
+        hits = assistant.search(question, k=k, mode=mode)
+        if as_json:
+            print(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=1))
+            return
+        if not hits:
+            console.print("No passages found (is the index empty? run `assistant ingest`).")
+        for h in hits:
+            where = h.chunk.meta.title + (f", s. {h.chunk.page}" if h.chunk.page else "")
+            console.rule(f"{h.rank}. {where}  score {h.score:.4f}")
+            console.print(h.chunk.text)
+
+
+@app.command()
+def status() -> None:
+    """What is indexed, with which embedder and backend, and how fresh it is."""
+    with _user_errors():
+        st = _assistant(_settings()).status()
+        table = Table(show_header=False)
+        for key, value in st.model_dump().items():
+            table.add_row(key.replace("_", " "), str(value))
+        console.print(table)
+        if st.stale:
+            console.print("[yellow]The corpus changed since the last ingest: run `assistant ingest`.")
+
+
+def _render(answer: Answer) -> None:
+    for notice in answer.notices:
+        console.print(f"[yellow]ⓘ {notice}[/yellow]")
+    console.print(Markdown(answer.text))
+    if answer.citations:
+        console.print()
+        label = "Källor" if answer.language == "sv" else "Sources"
+        console.print(f"[bold]{label}[/bold]")
+        for c in answer.citations:
+            origin = ", ".join(x for x in (c.organisation, c.date) if x)
+            page = f", s. {c.page}" if c.page else ""
+            console.print(f"[{c.number}] {c.title}" + (f" ({origin}{page})" if origin else page))
+            console.print(f"    “{c.quote}”", style="dim")
+
+
+@app.command()
+def ask(
+    question: str,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+    backend: Annotated[BackendName | None, typer.Option(help="Answering backend")] = None,
+) -> None:
+    """Answer one question from the documents, with numbered sources."""
+    with _user_errors():
+        answer = _assistant(_settings(backend=backend)).ask(question)
+        if as_json:
+            print(answer.model_dump_json(indent=1))
+        else:
+            _render(answer)
+
+
+@app.command()
+def chat(
+    backend: Annotated[BackendName | None, typer.Option(help="Answering backend")] = None,
+) -> None:
+    """A conversation in the terminal; follow-up questions keep the context. Ctrl-D ends it."""
+    with _user_errors():
+        assistant = _assistant(_settings(backend=backend))
+    history: list[Turn] = []
+    console.print("Ställ en fråga (Ctrl-D avslutar) / Ask a question (Ctrl-D to quit).")
+    while True:
+        try:
+            question = console.input("[bold]› [/bold]").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if not question:
+            continue
+        try:
+            answer = assistant.ask(question, history)
+        except AssistantError as exc:
+            err.print(f"[red]{exc}[/red]")
+            continue
+        _render(answer)
+        history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 7860)")] = None,
+) -> None:
+    """Start the chat application in the browser."""
+    with _user_errors():
+        settings = _settings(host=host, port=port)
+        from .ui import launch
+
+        launch(_assistant(settings), settings)
+
+
+eval_app = typer.Typer(help="Answer-quality evaluation with baselines, report and gate.")
+app.add_typer(eval_app, name="eval")
+
+DEFAULT_CASES = [Path("eval/cases.jsonl")]
+DEFAULT_THRESHOLDS = Path("eval/thresholds.toml")
+
+
+@eval_app.callback(invoke_without_command=True)
+def evaluate(
+    ctx: typer.Context,
+    cases: Annotated[list[Path] | None, typer.Option("--cases", help="JSONL case files")] = None,
+    mode: Annotated[
+        list[str] | None, typer.Option("--mode", help="Retrieval modes to run (default: all)")
+    ] = None,
+    backend: Annotated[BackendName | None, typer.Option(help="Answering backend")] = None,
+    out: Annotated[Path, typer.Option(help="Where results.json and the report go")] = Path(
+        "out/eval"
+    ),
+    compare_to: Annotated[
+        Path | None,
+        typer.Option("--compare", help="Earlier results.json (default: the one in --out)"),
+    ] = None,
+    thresholds: Annotated[Path | None, typer.Option(help="Gate thresholds (TOML)")] = None,
+    baselines: Annotated[bool, typer.Option(help="Also run the naive RAG baseline")] = True,
+) -> None:
+    """Run the evaluation: prints a table, writes results.json and a report, exits 1 when a
+    metric breaks a threshold."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .config import REPO_ROOT
+    from .evaluation.cases import load_cases
+    from .evaluation.compare import compare
+    from .evaluation.gate import load_thresholds, verdict
+    from .evaluation.report import write_report
+    from .evaluation.results import RunResults
+    from .evaluation.run import run_eval
+
+    with _user_errors():
+        case_files = cases or [REPO_ROOT / p for p in DEFAULT_CASES]
+        loaded = load_cases(case_files)
+        modes = mode or ["hybrid", "dense", "keyword"]
+        bad = [m_ for m_ in modes if m_ not in ("hybrid", "dense", "keyword")]
+        if bad:
+            raise AssistantError(f"Unknown mode(s) {bad}: use hybrid, dense or keyword")
+        gate_file = thresholds or REPO_ROOT / DEFAULT_THRESHOLDS
+        limits = load_thresholds(gate_file)
+        previous_file = compare_to or out / "results.json"
+        previous = RunResults.load(previous_file) if previous_file.exists() else None
+
+        assistant = _assistant(_settings(backend=backend))
+        with _progress() as progress:
+            assistant.ingest(progress=progress)
+            results = run_eval(assistant, loaded, modes, backend, baselines, progress)  # type: ignore[arg-type]
+        results.gate = verdict(results, limits, str(gate_file))
+        comparison = compare(previous, results) if previous else None
+        out.mkdir(parents=True, exist_ok=True)
+        results.save(out / "results.json")
+        md, html = write_report(results, out, comparison)
+        _print_eval_table(results)
+        console.print(f"Report: {md} and {html}")
+        if not results.gate.passed:
+            for v in results.gate.violations:
+                err.print(f"[red]Below threshold:[/red] {v}")
+            raise typer.Exit(1)
+        console.print("[green]All thresholds met.[/green]")
+
+
+def _print_eval_table(results: Any) -> None:
+    from .evaluation.metrics import label
+
+    names = list(results.configs)
+    table = Table(title=f"Evaluation ({results.settings.get('cases')} cases)")
+    table.add_column("metric")
+    for name in names:
+        table.add_column(name, justify="right")
+    keys = [k for k in next(iter(results.configs.values())).overall if not k.startswith("latency")]
+    keys += ["latency_total_p50_ms", "latency_total_p95_ms"]
+    for key in keys:
+        whole = key.endswith("ms") or key in ("cases", "errors")
+        row = []
+        for name in names:
+            v = results.configs[name].overall.get(key)
+            row.append("–" if v is None else f"{v:.0f}" if whole else f"{v:.3f}")
+        table.add_row(label(key), *row)
+    console.print(table)
+
+
+@eval_app.command("export-feedback")
+def export_feedback(
+    out: Annotated[Path, typer.Option(help="JSONL file for the candidate cases")] = Path(
+        "eval/feedback-candidates.jsonl"
+    ),
+) -> None:
+    """Turn stored thumbs up/down into candidate evaluation cases for review."""
+    from .feedback import FeedbackStore
+
+    with _user_errors():
+        settings = _settings()
+        n = FeedbackStore(settings.feedback_db).export_cases(out)
+        console.print(f"Wrote {n} candidate case(s) to {out}; review them before adding to eval/.")
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m assistant`
+    sys.exit(app())

@@ -1,0 +1,281 @@
+"""The answering core that every front end uses: the CLI, the chat UI and the evaluation.
+
+rewrite follow-up -> embed query -> retrieve -> answer (extractive, or an LLM whose citations
+are validated) -> ``Answer``. A failing LLM backend never breaks the chat: the extractive
+answer is returned with a visible notice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from . import extractive
+from .analysis import detect_language
+from .citations import is_refusal, validate_answer
+from .config import RetrievalMode, Settings
+from .embeddings import CachedEmbeddings, make_embeddings
+from .errors import AssistantError, BackendUnavailable
+from .generate import rewrite_with_llm, stream_answer
+from .index import Snapshot
+from .ingest import ingest, is_stale
+from .llm import describe_backend, make_chat_model
+from .models import Answer, DocumentInfo, Hit, IndexStatus, IngestReport, Lang, Turn
+from .retrieve import Retriever
+from .rewrite import rewrite_without_llm
+from .store import VectorStore
+
+MAX_QUESTION_CHARS = 2000
+
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "empty_question": {
+        "sv": "Skriv en fråga först.",
+        "en": "Please type a question first.",
+    },
+    "long_question": {
+        "sv": f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken). Korta ner den och försök igen.",
+        "en": f"The question is too long (at most {MAX_QUESTION_CHARS} characters). Please shorten it.",
+    },
+    "empty_index": {
+        "sv": "Inga dokument är indexerade ännu. Kör `assistant ingest` (eller `make run`), "
+        "eller ladda upp dokument under fliken Dokument.",
+        "en": "No documents are indexed yet. Run `assistant ingest` (or `make run`), "
+        "or upload documents in the Documents tab.",
+    },
+    "backend_down": {
+        "sv": "Språkmodellen ({backend}) svarade inte ({reason}). Svaret nedan är hämtat direkt "
+        "ur dokumenten i stället.",
+        "en": "The language model ({backend}) did not answer ({reason}). The answer below is "
+        "quoted directly from the documents instead.",
+    },
+    "no_citation": {
+        "sv": "Språkmodellens svar hänvisade inte till någon av källorna, så det visas inte. "
+        "Svaret nedan är hämtat direkt ur dokumenten.",
+        "en": "The language model's answer cited none of the sources, so it is not shown. "
+        "The answer below is quoted directly from the documents.",
+    },
+    "unsupported": {
+        "sv": "{n} mening(ar) i svaret har inget tydligt stöd i den källa de hänvisar till "
+        "(markerade).",
+        "en": "{n} sentence(s) in the answer are not clearly supported by the source they "
+        "cite (flagged).",
+    },
+}
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = self.ms.get(name, 0.0) + (time.perf_counter() - t0) * 1000
+
+
+class Assistant:
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embeddings | None = None,
+        chat_model: Any = None,
+    ) -> None:
+        self.settings = settings
+        inner = embeddings or make_embeddings(settings)
+        self.embeddings = CachedEmbeddings(
+            inner, settings.cache_dir / "embeddings.sqlite3", settings.embedder_id
+        )
+        self.store = VectorStore(settings, self.embeddings)
+        self._snapshot = Snapshot.load(settings.index_dir)
+        self._chat_models: dict[str, Any] = {}
+        if chat_model is not None:
+            self._chat_models[settings.backend] = chat_model
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, embeddings: Embeddings | None = None, chat_model: Any = None
+    ) -> Assistant:
+        return cls(settings, embeddings, chat_model)
+
+    # --- index -------------------------------------------------------------------------
+    @property
+    def snapshot(self) -> Snapshot:
+        """The live index; picks up a newer version written by another process."""
+        pointer = self.settings.index_dir / "CURRENT"
+        if pointer.exists():
+            current = self.settings.index_dir / pointer.read_text(encoding="utf-8").strip()
+            if current != self._snapshot.version_dir:
+                self._snapshot = Snapshot.load(self.settings.index_dir)
+        return self._snapshot
+
+    def ingest(
+        self,
+        paths: list[Path] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> IngestReport:
+        report, self._snapshot = ingest(self.settings, self.embeddings, self.store, paths, progress)
+        return report
+
+    def status(self) -> IndexStatus:
+        snap = self.snapshot
+        return IndexStatus(
+            documents=len(snap.documents),
+            chunks=len(snap.chunks),
+            embedder=self.settings.embedder_id,
+            backend=describe_backend(self.settings),
+            retrieval_mode=self.settings.retrieval_mode,
+            index_dir=str(self.settings.index_dir),
+            vector_store=f"chroma {self.store.location} ({self.store.collection_name})",
+            built_at=snap.built_at,
+            stale=is_stale(self.settings, snap),
+        )
+
+    def documents(self) -> list[DocumentInfo]:
+        from .models import DocMeta
+
+        return [
+            DocumentInfo(
+                id=d.id,
+                path=d.path,
+                meta=DocMeta.model_validate(d.meta),
+                chunks=len(d.chunk_ids),
+                content_hash=d.content_hash,
+            )
+            for d in self.snapshot.documents.values()
+        ]
+
+    # --- retrieval ---------------------------------------------------------------------
+    def _retriever(self) -> Retriever:
+        return Retriever(self.settings, self.store, self.snapshot)
+
+    def search(self, query: str, k: int | None = None, mode: RetrievalMode | None = None) -> list[Hit]:
+        mode = mode or self.settings.retrieval_mode
+        vector = None if mode == "keyword" else self.embeddings.embed_query(query)
+        return self._retriever().search(query, vector, k, mode)
+
+    # --- answering ---------------------------------------------------------------------
+    def _chat_model(self, backend: str) -> Any:
+        if backend == "extractive":
+            return None
+        if backend not in self._chat_models:
+            self._chat_models[backend] = make_chat_model(self.settings, backend)
+        return self._chat_models[backend]
+
+    def ask(
+        self, question: str, history: Sequence[Turn] = (), *, backend: str | None = None,
+        mode: RetrievalMode | None = None,
+    ) -> Answer:
+        result = None
+        for piece in self.stream(question, history, backend=backend, mode=mode):
+            if isinstance(piece, Answer):
+                result = piece
+        assert result is not None
+        return result
+
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), *, backend: str | None = None,
+        mode: RetrievalMode | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text pieces as they are produced, then the final ``Answer``. The final answer is
+        authoritative: if a backend failed mid-stream, its text replaces what was streamed."""
+        question = (question or "").strip()
+        lang: Lang = detect_language(question) if question else self.settings.ui_language
+        if not question:
+            raise AssistantError(MESSAGES["empty_question"][lang])
+        if len(question) > MAX_QUESTION_CHARS:
+            raise AssistantError(MESSAGES["long_question"][lang])
+        snap = self.snapshot
+        if snap.empty:
+            raise AssistantError(MESSAGES["empty_index"][lang])
+        backend = backend or self.settings.backend
+        timer = _Timer()
+        notices: list[str] = []
+        t_total = time.perf_counter()
+
+        chat = None
+        if backend != "extractive":
+            try:
+                chat = self._chat_model(backend)
+            except AssistantError as exc:
+                notices.append(MESSAGES["backend_down"][lang].format(backend=backend, reason=exc))
+
+        with timer.stage("rewrite"):
+            standalone = question
+            if history:
+                standalone = rewrite_without_llm(question, list(history))
+                if chat is not None:
+                    try:
+                        standalone = rewrite_with_llm(
+                            chat, question, list(history), lang, self.settings.prompts_dir
+                        )
+                    except BackendUnavailable as exc:
+                        # the rule-based rewrite stands; do not wait for a second timeout
+                        notices.append(
+                            MESSAGES["backend_down"][lang].format(backend=backend, reason=exc)
+                        )
+                        chat = None
+        with timer.stage("embed"):
+            qvec = self.embeddings.embed_query(standalone)
+        with timer.stage("retrieve"):
+            hits = Retriever(self.settings, self.store, snap).search(standalone, qvec, mode=mode)
+
+        def extract() -> extractive.Extract:
+            with timer.stage("answer"):
+                return extractive.answer(
+                    standalone, qvec, hits, self.embeddings, lang,
+                    self.settings.answer_max_sentences, self.settings.refusal_threshold,
+                    snap.idf,
+                )
+
+        def final(text: str, used_backend: str, ext: Any, refusal: bool) -> Answer:
+            timer.ms["total"] = (time.perf_counter() - t_total) * 1000
+            return Answer(
+                question=question, standalone_question=standalone, text=text,
+                sentences=ext.sentences if ext else [], citations=ext.citations if ext else [],
+                language=lang, backend=used_backend, refusal=refusal, notices=notices,
+                timings=timer.ms, hits=hits,
+            )
+
+        if chat is not None:
+            pieces: list[str] = []
+            try:
+                with timer.stage("generate"):
+                    for piece in stream_answer(
+                        chat, standalone, hits, lang, list(history), self.settings.prompts_dir,
+                        max_sentences=self.settings.answer_max_sentences,
+                    ):
+                        pieces.append(piece)
+                        yield piece
+            except BackendUnavailable as exc:
+                notices.append(MESSAGES["backend_down"][lang].format(backend=backend, reason=exc))
+            else:
+                raw = "".join(pieces).strip()
+                with timer.stage("validate"):
+                    text, sentences, cites = validate_answer(
+                        raw, hits, self.embeddings, self.settings.support_threshold
+                    )
+                if cites:
+                    unsupported = sum(1 for s in sentences if s.supported is False)
+                    if unsupported:
+                        notices.append(MESSAGES["unsupported"][lang].format(n=unsupported))
+                    answer = final(text, backend, None, refusal=False)
+                    answer.sentences, answer.citations = sentences, cites
+                    yield answer
+                    return
+                if is_refusal(raw):
+                    ext = extractive.closest_sources(hits, lang)
+                    yield final(ext.text, backend, ext, refusal=True)
+                    return
+                notices.append(MESSAGES["no_citation"][lang])
+        ext = extract()
+        for i, paragraph in enumerate(ext.text.split("\n\n")):
+            yield ("\n\n" if i else "") + paragraph
+        yield final(ext.text, "extractive", ext, refusal=ext.refusal)

@@ -1,0 +1,247 @@
+"""The embedded default answerer: no LLM, so it answers with whole, verbatim sentences from the
+retrieved chunks, each followed by its source marker [n].
+
+Candidates are the sentences of the retrieved chunks, scored against the question by embedding
+similarity (the same embedder; sentence vectors come from the ingest-time cache) plus lexical
+overlap after Swedish analysis, chosen with maximal marginal relevance so the answer does not
+repeat itself, and ordered as they stand in their documents. When the best support is below the
+refusal threshold the answer is an honest refusal that lists the closest sources.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .analysis import get_analyzer
+from .citations import citation_from_hit
+from .models import AnswerSentence, Citation, Hit, Lang
+from .sentences import split_sentences
+
+# Questions that ask for an amount or a date can only be answered by a sentence that has one.
+_ASKS_MONEY = re.compile(
+    r"\b(vad kostar|kostar|kostnad\w*|pris\w*|i kronor|hur mycket pengar|"
+    r"cost|costs|price|how much money|fee)\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(r"\d[\d ,.]*\s?(kr|kronor|sek|msek|mkr|euro|eur|€|\$|usd)\b|[€$]\s?\d", re.I)
+_ASKS_QUANTITY = re.compile(
+    r"\b(hur (många|mycket|stor[at]?|lång[at]?|länge)|antal|telefonnummer|"
+    r"how (many|much|long|big|large)|phone number)\b",
+    re.IGNORECASE,
+)
+# "När …?" / "When …?" as the question word, not "… när man pratar om …"
+_ASKS_DATE = re.compile(r"^\W*(och |and |men |but )?(när|vilket år|what year|when)\b", re.I)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_NUMBER = re.compile(r"\d")
+# an amount: a number standing on its own ("18 månader", "18-månaders"), not part of a name
+# ("Produktion2030", "Industri 4.0") and not a year
+_AMOUNT = re.compile(r"(?<![\w.])\d+(?:[,.]\d+)?(?![\w]|\.\d)")
+_NAMED_VERSION = re.compile(r"\b[A-ZÅÄÖ]\w*\s\d+\.\d+\b")
+TYPE_CHECK_TOP = 2
+
+LEXICAL_WEIGHT = 0.25
+RANK_WEIGHT = 0.1
+MMR_LAMBDA = 0.75
+MIN_SENTENCES = 3
+MIN_CHARS = 30
+MAX_CHARS = 600
+# a further sentence is included only while its score is this close to the best one
+KEEP_MARGIN = 0.1
+
+LEAD_IN = {
+    "sv": "Så här beskriver dokumenten det:",
+    "en": "Here is what the documents say (quoted in their original Swedish):",
+}
+REFUSAL = {
+    "sv": "Det framgår inte av dokumenten. De källor som ligger närmast din fråga är:",
+    "en": "The documents don't say. The sources closest to your question are:",
+}
+
+
+@dataclass
+class Candidate:
+    hit: int  # index into hits
+    start: int  # span relative to the chunk text
+    end: int
+    text: str
+    dense: float = 0.0
+    lexical: float = 0.0
+    score: float = 0.0
+
+
+@dataclass
+class Extract:
+    text: str
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    refusal: bool
+    support: float
+
+
+def _display(text: str) -> str:
+    """A sentence as shown in an answer: Markdown quote markers and line breaks removed."""
+    return " ".join(line.lstrip("> ").strip() for line in text.splitlines()).strip()
+
+
+def candidates(hits: Sequence[Hit]) -> list[Candidate]:
+    out: list[Candidate] = []
+    seen: set[tuple[str, int]] = set()
+    for i, hit in enumerate(hits):
+        chunk = hit.chunk
+        for s, e in split_sentences(chunk.text):
+            text = chunk.text[s:e]
+            key = (chunk.doc_id, chunk.start + s)
+            if key in seen or text.startswith("#") or not MIN_CHARS <= len(text) <= MAX_CHARS:
+                continue
+            seen.add(key)
+            out.append(Candidate(hit=i, start=s, end=e, text=text))
+    return out
+
+
+def score(
+    question: str,
+    query_vector: Sequence[float],
+    hits: Sequence[Hit],
+    cands: list[Candidate],
+    embeddings: Embeddings,
+    idf: Mapping[str, float] | None = None,
+) -> np.ndarray:
+    """Scores the candidates in place; returns their (normalised) sentence vectors."""
+    if not cands:
+        return np.zeros((0, len(query_vector)), dtype=np.float32)
+    vecs = np.asarray(embeddings.embed_documents([c.text for c in cands]), dtype=np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
+    q = np.asarray(query_vector, dtype=np.float32)
+    q /= np.linalg.norm(q) + 1e-9
+    dense = vecs @ q
+    analyzer = get_analyzer()
+    asked = set(analyzer.index_tokens(question))
+    expanded = set(analyzer.query_tokens(question))
+    # a query word the corpus never uses is as informative as the rarest word it does use
+    unseen = max(idf.values(), default=1.0) if idf else 1.0
+    weight = (lambda t: idf.get(t, unseen)) if idf is not None else (lambda t: 1.0)
+    asked_weight = sum(weight(t) for t in asked)
+    for c, d in zip(cands, dense, strict=True):
+        words = set(analyzer.index_tokens(c.text))
+        c.dense = float(d)
+        shared = sum(weight(t) for t in expanded & words)
+        c.lexical = min(1.0, shared / asked_weight) if asked_weight > 0 else 0.0
+        c.score = c.dense + LEXICAL_WEIGHT * c.lexical + RANK_WEIGHT / (1 + hits[c.hit].rank)
+    return vecs
+
+
+def lacks_asked_type(question: str, best_sentences: Sequence[str]) -> bool:
+    """True when the question asks for a sum of money, an amount or a date and none of the
+    best-supported sentences holds one (a year or a name like "Industri 4.0" does not answer
+    "how many")."""
+    if _ASKS_MONEY.search(question):
+        return not any(_MONEY.search(s) for s in best_sentences)
+    if _ASKS_QUANTITY.search(question):
+        plain = [_NAMED_VERSION.sub(" ", _YEAR.sub(" ", s)) for s in best_sentences]
+        return not any(_AMOUNT.search(p) for p in plain)
+    if _ASKS_DATE.search(question):
+        return not any(_NUMBER.search(s) for s in best_sentences)
+    return False
+
+
+def select(cands: list[Candidate], vecs: np.ndarray, max_sentences: int) -> list[int]:
+    """Maximal marginal relevance over the candidates, best first."""
+    if not cands:
+        return []
+    scores = np.array([c.score for c in cands])
+    best = float(scores.max())
+    chosen: list[int] = []
+    while len(chosen) < max_sentences:
+        mmr = scores.copy()
+        if chosen:
+            mmr = MMR_LAMBDA * scores - (1 - MMR_LAMBDA) * (vecs @ vecs[chosen].T).max(axis=1)
+        mmr[chosen] = -np.inf
+        i = int(np.argmax(mmr))
+        if mmr[i] == -np.inf:
+            break
+        if len(chosen) >= MIN_SENTENCES and scores[i] < best - KEEP_MARGIN:
+            break
+        chosen.append(i)
+    return chosen
+
+
+def _numbered(hits: Sequence[Hit], picked: dict[int, list[tuple[int, int]]]) -> dict[int, Citation]:
+    """Citations numbered by first use, one per cited chunk, quoting the picked sentences."""
+    return {
+        hit: citation_from_hit(n, hits[hit], sorted(spans))
+        for n, (hit, spans) in enumerate(picked.items(), 1)
+    }
+
+
+def answer(
+    question: str,
+    query_vector: Sequence[float],
+    hits: Sequence[Hit],
+    embeddings: Embeddings,
+    lang: Lang,
+    max_sentences: int,
+    threshold: float,
+    idf: Mapping[str, float] | None = None,
+) -> Extract:
+    cands = candidates(hits)
+    vecs = score(question, query_vector, hits, cands, embeddings, idf)
+    support = max((c.score for c in cands), default=0.0)
+    if support < threshold:
+        return _refusal(hits, cands, lang, support)
+    best_first = sorted(cands, key=lambda c: -c.score)[:TYPE_CHECK_TOP]
+    if lacks_asked_type(question, [c.text for c in best_first]):
+        return _refusal(hits, cands, lang, support)
+    chosen = [cands[i] for i in select(cands, vecs, max_sentences)]
+    # reading order: documents by their best sentence, sentences as they stand in the document
+    doc_rank: dict[str, int] = {}
+    for c in chosen:
+        doc_rank.setdefault(hits[c.hit].chunk.doc_id, len(doc_rank))
+    chosen.sort(
+        key=lambda c: (doc_rank[hits[c.hit].chunk.doc_id], hits[c.hit].chunk.start + c.start)
+    )
+    picked: dict[int, list[tuple[int, int]]] = {}
+    for c in chosen:
+        picked.setdefault(c.hit, []).append((c.start, c.end))
+    cites = _numbered(hits, picked)
+    sentences = [
+        AnswerSentence(
+            text=_display(c.text), citations=[cites[c.hit].number], supported=True, support=c.dense
+        )
+        for c in chosen
+    ]
+    paragraphs: list[str] = []
+    current_doc = None
+    for c, s in zip(chosen, sentences, strict=True):
+        piece = f"{s.text} [{s.citations[0]}]"
+        if hits[c.hit].chunk.doc_id == current_doc:
+            paragraphs[-1] += " " + piece
+        else:
+            paragraphs.append(piece)
+            current_doc = hits[c.hit].chunk.doc_id
+    text = LEAD_IN[lang] + "\n\n" + "\n\n".join(paragraphs)
+    return Extract(text, sentences, list(cites.values()), refusal=False, support=support)
+
+
+def closest_sources(hits: Sequence[Hit], lang: Lang) -> Extract:
+    """A refusal listing the retrieved sources in retrieval order (when no scores exist, e.g.
+    an LLM said the documents do not answer)."""
+    return _refusal(hits, candidates(hits), lang, 0.0)
+
+
+def _refusal(hits: Sequence[Hit], cands: list[Candidate], lang: Lang, support: float) -> Extract:
+    """An honest "the documents don't say", listing the closest sources (one per document)."""
+    best_by_doc: dict[str, Candidate] = {}
+    for c in sorted(cands, key=lambda c: (-c.score, hits[c.hit].rank)):
+        best_by_doc.setdefault(hits[c.hit].chunk.doc_id, c)
+    picked = {c.hit: [(c.start, c.end)] for c in list(best_by_doc.values())[:3]}
+    cites = list(_numbered(hits, picked).values())
+    lines = [REFUSAL[lang]]
+    for cite in cites:
+        origin = ", ".join(x for x in (cite.organisation, cite.date) if x)
+        lines.append(f"- [{cite.number}] {cite.title}" + (f" ({origin})" if origin else ""))
+    return Extract("\n".join(lines), [], cites, refusal=True, support=support)
