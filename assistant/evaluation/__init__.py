@@ -1,0 +1,1 @@
+"""Offline evaluation: case files, metrics, results, comparison, threshold gate and report."""
