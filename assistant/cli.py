@@ -76,8 +76,12 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
         "index": "Writing index",
     }
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         tasks: dict[str, Any] = {}
 
@@ -102,7 +106,9 @@ def _print_report(report: IngestReport) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: corpus)")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: corpus)")
+    ] = None,
 ) -> None:
     """Index documents (incremental: unchanged documents cost nothing)."""
     with _user_errors():
@@ -144,7 +150,9 @@ def status() -> None:
             table.add_row(key.replace("_", " "), str(value))
         console.print(table)
         if st.stale:
-            console.print("[yellow]The corpus changed since the last ingest: run `assistant ingest`.")
+            console.print(
+                "[yellow]The corpus changed since the last ingest: run `assistant ingest`."
+            )
 
 
 def _render(answer: Answer) -> None:
@@ -200,7 +208,10 @@ def chat(
             err.print(f"[red]{exc}[/red]")
             continue
         _render(answer)
-        history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
+        history += [
+            Turn(role="user", content=question),
+            Turn(role="assistant", content=answer.text),
+        ]
 
 
 @app.command()

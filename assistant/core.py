@@ -156,7 +156,9 @@ class Assistant:
     def _retriever(self) -> Retriever:
         return Retriever(self.settings, self.store, self.snapshot)
 
-    def search(self, query: str, k: int | None = None, mode: RetrievalMode | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int | None = None, mode: RetrievalMode | None = None
+    ) -> list[Hit]:
         mode = mode or self.settings.retrieval_mode
         vector = None if mode == "keyword" else self.embeddings.embed_query(query)
         return self._retriever().search(query, vector, k, mode)
@@ -170,7 +172,11 @@ class Assistant:
         return self._chat_models[backend]
 
     def ask(
-        self, question: str, history: Sequence[Turn] = (), *, backend: str | None = None,
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        backend: str | None = None,
         mode: RetrievalMode | None = None,
     ) -> Answer:
         result = None
@@ -181,7 +187,11 @@ class Assistant:
         return result
 
     def stream(
-        self, question: str, history: Sequence[Turn] = (), *, backend: str | None = None,
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        backend: str | None = None,
         mode: RetrievalMode | None = None,
     ) -> Iterator[str | Answer]:
         """Text pieces as they are produced, then the final ``Answer``. The final answer is
@@ -230,18 +240,31 @@ class Assistant:
         def extract() -> extractive.Extract:
             with timer.stage("answer"):
                 return extractive.answer(
-                    standalone, qvec, hits, self.embeddings, lang,
-                    self.settings.answer_max_sentences, self.settings.refusal_threshold,
+                    standalone,
+                    qvec,
+                    hits,
+                    self.embeddings,
+                    lang,
+                    self.settings.answer_max_sentences,
+                    self.settings.refusal_threshold,
                     snap.idf,
+                    snap,
                 )
 
         def final(text: str, used_backend: str, ext: Any, refusal: bool) -> Answer:
             timer.ms["total"] = (time.perf_counter() - t_total) * 1000
             return Answer(
-                question=question, standalone_question=standalone, text=text,
-                sentences=ext.sentences if ext else [], citations=ext.citations if ext else [],
-                language=lang, backend=used_backend, refusal=refusal, notices=notices,
-                timings=timer.ms, hits=hits,
+                question=question,
+                standalone_question=standalone,
+                text=text,
+                sentences=ext.sentences if ext else [],
+                citations=ext.citations if ext else [],
+                language=lang,
+                backend=used_backend,
+                refusal=refusal,
+                notices=notices,
+                timings=timer.ms,
+                hits=ext.hits if ext else hits,
             )
 
         if chat is not None:
@@ -249,7 +272,12 @@ class Assistant:
             try:
                 with timer.stage("generate"):
                     for piece in stream_answer(
-                        chat, standalone, hits, lang, list(history), self.settings.prompts_dir,
+                        chat,
+                        standalone,
+                        hits,
+                        lang,
+                        list(history),
+                        self.settings.prompts_dir,
                         max_sentences=self.settings.answer_max_sentences,
                     ):
                         pieces.append(piece)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .analysis import get_analyzer
 from .citations import citation_from_hit
+from .index import Snapshot
 from .models import AnswerSentence, Citation, Hit, Lang
 from .sentences import split_sentences
 
@@ -43,6 +44,18 @@ _NUMBER = re.compile(r"\d")
 _AMOUNT = re.compile(r"(?<![\w.])\d+(?:[,.]\d+)?(?![\w]|\.\d)")
 _NAMED_VERSION = re.compile(r"\b[A-ZÅÄÖ]\w*\s\d+\.\d+\b")
 TYPE_CHECK_TOP = 2
+
+# "… fyra områden som är viktiga …" / "… the following:" followed by a numbered list
+_LIST_INTRO = re.compile(
+    r":\s*$|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|\d+|följande|two|three|four|five|six|"
+    r"seven|eight|nine|ten|following)\s+\w+",
+    re.IGNORECASE,
+)
+# names and acronyms in a question ("Allsvenskan", "ERP", "OEE"); the first word is skipped
+_NAME = re.compile(r"(?<!^)(?<![\w-])([A-ZÅÄÖ][\wÅÄÖåäö]*)")
+_ACRONYM = re.compile(r"^[A-ZÅÄÖ0-9]{2,6}$")
+_ITEM = re.compile(r"\s*(\d{1,2})\.\s")
+MAX_LIST_ITEMS = 10
 
 LEXICAL_WEIGHT = 0.25
 RANK_WEIGHT = 0.1
@@ -81,6 +94,7 @@ class Extract:
     citations: list[Citation]
     refusal: bool
     support: float
+    hits: list[Hit] = field(default_factory=list)  # what the citations point into
 
 
 def _display(text: str) -> str:
@@ -149,6 +163,22 @@ def lacks_asked_type(question: str, best_sentences: Sequence[str]) -> bool:
     return False
 
 
+def unknown_names(question: str, lang: Lang, vocabulary: Mapping[str, float]) -> list[str]:
+    """Names and acronyms in the question that the documents never mention, not even through
+    the glossary: a question about "Allsvenskan" or "ERP" cannot be answered from them.
+    English questions are checked for acronyms only (capitalised English words are often
+    ordinary words in a title)."""
+    analyzer = get_analyzer()
+    unknown = []
+    for word in _NAME.findall(question.strip()):
+        if lang == "en" and not _ACRONYM.match(word):
+            continue
+        tokens = analyzer.query_tokens(word)
+        if tokens and not any(t in vocabulary for t in tokens):
+            unknown.append(word)
+    return unknown
+
+
 def select(cands: list[Candidate], vecs: np.ndarray, max_sentences: int) -> list[int]:
     """Maximal marginal relevance over the candidates, best first."""
     if not cands:
@@ -187,7 +217,9 @@ def answer(
     max_sentences: int,
     threshold: float,
     idf: Mapping[str, float] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> Extract:
+    hits = list(hits)
     cands = candidates(hits)
     vecs = score(question, query_vector, hits, cands, embeddings, idf)
     support = max((c.score for c in cands), default=0.0)
@@ -196,7 +228,10 @@ def answer(
     best_first = sorted(cands, key=lambda c: -c.score)[:TYPE_CHECK_TOP]
     if lacks_asked_type(question, [c.text for c in best_first]):
         return _refusal(hits, cands, lang, support)
+    if idf and unknown_names(question, lang, idf):
+        return _refusal(hits, cands, lang, support)
     chosen = [cands[i] for i in select(cands, vecs, max_sentences)]
+    chosen = _expand_lists(chosen, hits, snapshot)
     # reading order: documents by their best sentence, sentences as they stand in the document
     doc_rank: dict[str, int] = {}
     for c in chosen:
@@ -215,16 +250,69 @@ def answer(
         for c in chosen
     ]
     paragraphs: list[str] = []
-    current_doc = None
+    current_doc, in_list = None, False
     for c, s in zip(chosen, sentences, strict=True):
         piece = f"{s.text} [{s.citations[0]}]"
-        if hits[c.hit].chunk.doc_id == current_doc:
-            paragraphs[-1] += " " + piece
-        else:
+        is_item = bool(_ITEM.match(s.text))
+        if hits[c.hit].chunk.doc_id != current_doc or is_item != in_list:
             paragraphs.append(piece)
             current_doc = hits[c.hit].chunk.doc_id
+        else:
+            paragraphs[-1] += ("\n" if is_item else " ") + piece
+        in_list = is_item
     text = LEAD_IN[lang] + "\n\n" + "\n\n".join(paragraphs)
-    return Extract(text, sentences, list(cites.values()), refusal=False, support=support)
+    return Extract(text, sentences, list(cites.values()), False, support, hits)
+
+
+def list_items(snapshot: Snapshot, doc_id: str, pos: int) -> list[tuple[int, int]]:
+    """Document spans of the first sentence of each numbered item ("1. …", "2. …") that
+    starts right after document offset ``pos``."""
+    text = snapshot.doc_text(doc_id)
+    items: list[tuple[int, int]] = []
+    expected = 1
+    m = _ITEM.match(text, pos)
+    while m and int(m.group(1)) == expected and len(items) < MAX_LIST_ITEMS:
+        start = m.start(1)
+        end = text.find("\n\n", start)
+        end = len(text) if end < 0 else end
+        items.append(split_sentences(text[start:end], offset=start)[0])
+        expected += 1
+        m = _ITEM.match(text, end)
+    return items
+
+
+def _expand_lists(
+    chosen: list[Candidate], hits: list[Hit], snapshot: Snapshot | None
+) -> list[Candidate]:
+    """A chosen sentence that announces a list ("… fyra områden …") brings the list's items
+    along, so the answer names them; their chunks join the hits the citations point into."""
+    if snapshot is None:
+        return chosen
+    out: list[Candidate] = []
+    have = {(hits[c.hit].chunk.doc_id, hits[c.hit].chunk.start + c.start) for c in chosen}
+    for c in chosen:
+        out.append(c)
+        if not _LIST_INTRO.search(c.text):
+            continue
+        chunk = hits[c.hit].chunk
+        for s, e in list_items(snapshot, chunk.doc_id, chunk.start + c.end):
+            holder = snapshot.chunk_at(chunk.doc_id, s, e)
+            if holder is None or (chunk.doc_id, s) in have:
+                continue
+            index = next((i for i, h in enumerate(hits) if h.chunk.id == holder.id), None)
+            if index is None:
+                hits.append(Hit(chunk=holder, score=0.0, rank=len(hits) + 1))
+                index = len(hits) - 1
+            have.add((chunk.doc_id, s))
+            item = Candidate(
+                hit=index,
+                start=s - holder.start,
+                end=e - holder.start,
+                text=holder.text[s - holder.start : e - holder.start],
+            )
+            item.score, item.dense = c.score, c.dense
+            out.append(item)
+    return out
 
 
 def closest_sources(hits: Sequence[Hit], lang: Lang) -> Extract:
@@ -244,4 +332,4 @@ def _refusal(hits: Sequence[Hit], cands: list[Candidate], lang: Lang, support: f
     for cite in cites:
         origin = ", ".join(x for x in (cite.organisation, cite.date) if x)
         lines.append(f"- [{cite.number}] {cite.title}" + (f" ({origin})" if origin else ""))
-    return Extract("\n".join(lines), [], cites, refusal=True, support=support)
+    return Extract("\n".join(lines), [], cites, True, support, list(hits))

@@ -12,8 +12,8 @@ import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,35 @@ class Snapshot:
             built_at=manifest.get("built_at"),
             version_dir=vdir,
         )
+
+    @cached_property
+    def _texts(self) -> dict[str, str]:
+        return {}
+
+    def doc_text(self, doc_id: str) -> str:
+        """The document's text rebuilt from its chunks (exact spans; the whitespace between
+        sections, which no chunk holds, becomes a paragraph break), so offsets match."""
+        if doc_id not in self._texts:
+            buf: list[str] = []
+            end = 0
+            for c in sorted(
+                (self.chunks[i] for i in self.documents[doc_id].chunk_ids), key=lambda c: c.start
+            ):
+                if c.start > end:
+                    gap = c.start - end
+                    buf.append("\n\n"[:gap] + " " * max(0, gap - 2))
+                buf.append(c.text[max(0, end - c.start) :])
+                end = max(end, c.end)
+            self._texts[doc_id] = "".join(buf)
+        return self._texts[doc_id]
+
+    def chunk_at(self, doc_id: str, start: int, end: int) -> Chunk | None:
+        """A chunk of the document that holds the span [start, end)."""
+        for cid in self.documents[doc_id].chunk_ids:
+            c = self.chunks[cid]
+            if c.start <= start and end <= c.end:
+                return c
+        return None
 
     # --- writing -----------------------------------------------------------------------
     def write(self, index_dir: Path) -> None:

@@ -44,18 +44,20 @@ def markers(text: str) -> list[int]:
 
 
 def answer_language(answer: Answer) -> str:
-    """The language the answer is written in. Extractive answers quote the documents verbatim
-    (Swedish) by design, so their own words (lead-in, refusal) decide."""
+    """The language the answer is written in. Quoted document text (extractive sentences,
+    source titles and organisations) is Swedish by design, so the answer's own words decide."""
     text = answer.text
+    quoted = [c.title for c in answer.citations] + [c.organisation or "" for c in answer.citations]
     if answer.backend == "extractive":
-        for s in answer.sentences:
-            text = text.replace(s.text, " ")
-        text = MARKER.sub(" ", text)
-    return detect_language(text)
+        quoted += [s.text for s in answer.sentences]
+    for q in sorted(filter(None, quoted), key=len, reverse=True):
+        text = text.replace(q, " ")
+    return detect_language(MARKER.sub(" ", text))
 
 
-def score_answer(case: Case, answer: Answer, retrieved: Sequence[str], gains: list[int],
-                 config: str) -> CaseResult:
+def score_answer(
+    case: Case, answer: Answer, retrieved: Sequence[str], gains: list[int], config: str
+) -> CaseResult:
     provided = {c.number for c in answer.citations}
     values: dict[str, float | None] = {}
     if case.answerable:
@@ -64,27 +66,50 @@ def score_answer(case: Case, answer: Answer, retrieved: Sequence[str], gains: li
     values["citation_validity"] = m.citation_validity(
         markers(answer.text), provided, refused=answer.refusal
     )
-    values["citation_support"] = m.citation_support(answer.sentences) if not answer.refusal else None
+    values["citation_support"] = (
+        m.citation_support(answer.sentences) if not answer.refusal else None
+    )
     detected = answer_language(answer)
     values["language_match"] = m.language_match(case.lang, detected)
     return CaseResult(
-        case_id=case.id, config=config, lang=case.lang, answerable=case.answerable,
-        question=case.question, turns=len(case.history), facts=case.facts,
-        retrieved_ids=list(retrieved), gains=gains, refused=answer.refusal, answer=answer.text,
-        answer_lang=detected, citations=len(answer.citations), metrics=values,
+        case_id=case.id,
+        config=config,
+        lang=case.lang,
+        answerable=case.answerable,
+        question=case.question,
+        turns=len(case.history),
+        facts=case.facts,
+        retrieved_ids=list(retrieved),
+        gains=gains,
+        refused=answer.refusal,
+        answer=answer.text,
+        answer_lang=detected,
+        citations=len(answer.citations),
+        metrics=values,
         timings=answer.timings,
     )
 
 
 def _error(case: Case, config: str, exc: Exception) -> CaseResult:
     return CaseResult(
-        case_id=case.id, config=config, lang=case.lang, answerable=case.answerable,
-        question=case.question, turns=len(case.history), facts=case.facts, error=str(exc),
+        case_id=case.id,
+        config=config,
+        lang=case.lang,
+        answerable=case.answerable,
+        question=case.question,
+        turns=len(case.history),
+        facts=case.facts,
+        error=str(exc),
     )
 
 
-def run_product(assistant: Assistant, cases: Sequence[Case], mode: RetrievalMode,
-                backend: str | None, progress: Progress | None = None) -> ConfigResults:
+def run_product(
+    assistant: Assistant,
+    cases: Sequence[Case],
+    mode: RetrievalMode,
+    backend: str | None,
+    progress: Progress | None = None,
+) -> ConfigResults:
     results = []
     for i, case in enumerate(cases, 1):
         try:
@@ -123,37 +148,56 @@ class NaiveRag:
             ms = (time.perf_counter() - t0) * 1000
             top = found[0].page_content if found else ""
             answer = Answer(
-                question=case.question, standalone_question=case.question,
-                text=f"{top} [1]" if top else "", language=case.lang, backend="naive",
+                question=case.question,
+                standalone_question=case.question,
+                text=f"{top} [1]" if top else "",
+                language=case.lang,
+                backend="naive",
                 sentences=[AnswerSentence(text=top, citations=[1])] if top else [],
-                citations=[], refusal=not top, timings={"retrieve": ms, "total": ms},
+                citations=[],
+                refusal=not top,
+                timings={"retrieve": ms, "total": ms},
             )
             gains = [m.relevance_gain(d.page_content, case.evidence) for d in found]
             result = score_answer(case, answer, [str(j) for j in range(len(found))], gains, NAIVE)
-            # its single source is the top passage
+            # its single source is the top passage itself; support is not applicable
             result.metrics["citation_validity"] = 1.0 if top else None
+            result.metrics["citation_support"] = None
             result.answer_lang = "sv"
             result.metrics["language_match"] = m.language_match(case.lang, "sv")
             results.append(result)
             if progress:
                 progress(NAIVE, i, len(cases))
         return ConfigResults(
-            name=NAIVE, description=DESCRIPTIONS[NAIVE], overall=m.aggregate(results),
+            name=NAIVE,
+            description=DESCRIPTIONS[NAIVE],
+            overall=m.aggregate(results),
             cases=results,
         )
 
 
-def run_eval(assistant: Assistant, cases: Sequence[Case], modes: Sequence[RetrievalMode],
-             backend: str | None = None, baselines: bool = True,
-             progress: Progress | None = None) -> RunResults:
+def run_eval(
+    assistant: Assistant,
+    cases: Sequence[Case],
+    modes: Sequence[RetrievalMode],
+    backend: str | None = None,
+    baselines: bool = True,
+    progress: Progress | None = None,
+) -> RunResults:
     s = assistant.settings
     results = RunResults(
         settings={
-            "embedder": s.embedder_id, "backend": backend or s.backend,
-            "top_k": s.top_k, "chunk_size": s.chunk_size, "chunk_overlap": s.chunk_overlap,
-            "refusal_threshold": s.refusal_threshold, "cases": len(cases),
+            "embedder": s.embedder_id,
+            "backend": backend or s.backend,
+            "top_k": s.top_k,
+            "chunk_size": s.chunk_size,
+            "chunk_overlap": s.chunk_overlap,
+            "refusal_threshold": s.refusal_threshold,
+            "cases": len(cases),
         }
     )
+    if cases:  # load models and word lists outside the measured latencies
+        assistant.ask(cases[0].question)
     for mode in modes:
         results.configs[mode] = run_product(assistant, cases, mode, backend, progress)
     if baselines:
