@@ -18,6 +18,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -49,10 +50,11 @@ def _user_errors() -> Iterator[None]:
         msg = str(exc)
         if isinstance(exc, ValidationError):
             msg = "Invalid settings: " + "; ".join(
-                f"ASSISTANT_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                (f"ASSISTANT_{'_'.join(str(p) for p in e['loc']).upper()}: " if e["loc"] else "")
+                + e["msg"]
                 for e in exc.errors()
             )
-        err.print(f"[red]Error:[/red] {msg}")
+        err.print(f"[red]Error:[/red] {escape(msg)}")
         raise typer.Exit(1) from None
 
 
@@ -101,7 +103,7 @@ def _print_report(report: IngestReport) -> None:
         f"{report.embedded} passages embedded."
     )
     for f in report.failures:
-        err.print(f"[yellow]Could not index[/yellow] {f.path}: {f.reason}")
+        err.print(f"[yellow]Could not index[/yellow] {escape(f.path)}: {escape(f.reason)}")
 
 
 @app.command()
@@ -136,8 +138,8 @@ def search(
             console.print("No passages found (is the index empty? run `assistant ingest`).")
         for h in hits:
             where = h.chunk.meta.title + (f", s. {h.chunk.page}" if h.chunk.page else "")
-            console.rule(f"{h.rank}. {where}  score {h.score:.4f}")
-            console.print(h.chunk.text)
+            console.rule(escape(f"{h.rank}. {where}  score {h.score:.4f}"))
+            console.print(escape(h.chunk.text))
 
 
 @app.command()
@@ -157,7 +159,7 @@ def status() -> None:
 
 def _render(answer: Answer) -> None:
     for notice in answer.notices:
-        console.print(f"[yellow]ⓘ {notice}[/yellow]")
+        console.print(f"[yellow]ⓘ {escape(notice)}[/yellow]")
     console.print(Markdown(answer.text))
     if answer.citations:
         console.print()
@@ -166,8 +168,9 @@ def _render(answer: Answer) -> None:
         for c in answer.citations:
             origin = ", ".join(x for x in (c.organisation, c.date) if x)
             page = f", s. {c.page}" if c.page else ""
-            console.print(f"[{c.number}] {c.title}" + (f" ({origin}{page})" if origin else page))
-            console.print(f"    “{c.quote}”", style="dim")
+            where = f" ({origin}{page})" if origin else page
+            console.print(escape(f"[{c.number}] {c.title}{where}"))
+            console.print(escape(f"    “{c.quote}”"), style="dim")
 
 
 @app.command()
@@ -205,7 +208,7 @@ def chat(
         try:
             answer = assistant.ask(question, history)
         except AssistantError as exc:
-            err.print(f"[red]{exc}[/red]")
+            err.print(f"[red]{escape(str(exc))}[/red]")
             continue
         _render(answer)
         history += [
@@ -286,10 +289,10 @@ def evaluate(
         results.save(out / "results.json")
         md, html = write_report(results, out, comparison)
         _print_eval_table(results)
-        console.print(f"Report: {md} and {html}")
+        console.print(escape(f"Report: {md} and {html}"))
         if not results.gate.passed:
             for v in results.gate.violations:
-                err.print(f"[red]Below threshold:[/red] {v}")
+                err.print(f"[red]Below threshold:[/red] {escape(str(v))}")
             raise typer.Exit(1)
         console.print("[green]All thresholds met.[/green]")
 
@@ -326,7 +329,7 @@ def export_feedback(
     with _user_errors():
         settings = _settings()
         n = FeedbackStore(settings.feedback_db).export_cases(out)
-        console.print(f"Wrote {n} candidate case(s) to {out}; review them before adding to eval/.")
+        console.print(escape(f"Wrote {n} candidate case(s) to {out}; review them before adding."))
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m assistant`

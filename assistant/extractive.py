@@ -97,9 +97,15 @@ class Extract:
     hits: list[Hit] = field(default_factory=list)  # what the citations point into
 
 
+_BRACKETED_NUMBER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
 def _display(text: str) -> str:
-    """A sentence as shown in an answer: Markdown quote markers and line breaks removed."""
-    return " ".join(line.lstrip("> ").strip() for line in text.splitlines()).strip()
+    """A sentence as shown in an answer: Markdown quote markers and line breaks removed, and a
+    "[9]" written in the document shown as "(9)" so it cannot pass for a source marker (the
+    citation's quote keeps the document's exact text)."""
+    flat = " ".join(line.lstrip("> ").strip() for line in text.splitlines()).strip()
+    return _BRACKETED_NUMBER.sub(r"(\1)", flat)
 
 
 def candidates(hits: Sequence[Hit]) -> list[Candidate]:

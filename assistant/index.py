@@ -40,6 +40,7 @@ class Snapshot:
     chunks: dict[str, Chunk] = field(default_factory=dict)
     tokens: dict[str, list[str]] = field(default_factory=dict)
     keyword: KeywordIndex = field(default_factory=lambda: KeywordIndex([], None))
+    failed: dict[str, str] = field(default_factory=dict)  # doc id -> hash of a file that failed
     built_at: str | None = None
     version_dir: Path | None = None
 
@@ -81,6 +82,7 @@ class Snapshot:
             chunks=chunks,
             tokens=tokens,
             keyword=KeywordIndex.load(vdir / "keyword"),
+            failed=manifest.get("failed", {}),
             built_at=manifest.get("built_at"),
             version_dir=vdir,
         )
@@ -125,6 +127,7 @@ class Snapshot:
             "format": FORMAT,
             "built_at": self.built_at,
             "documents": [vars(d) for d in self.documents.values()],
+            "failed": self.failed,
         }
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"

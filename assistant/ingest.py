@@ -59,6 +59,7 @@ def is_stale(settings: Settings, snapshot: Snapshot) -> bool:
     indexed = {
         d.id: d.file_hash for d in snapshot.documents.values() if _under(Path(d.path), roots)
     }
+    indexed.update(snapshot.failed)  # a file that failed to load is stale only once it changes
     return on_disk != indexed
 
 
@@ -110,7 +111,7 @@ def ingest(
                 embeddings.embed_documents(sentences[i : i + 64])
                 if progress:
                     progress("sentences", min(i + 64, len(sentences)), len(sentences))
-        if report.changed or old.version_dir is None:
+        if report.changed or old.version_dir is None or new.failed != old.failed:
             ids = list(new.chunks)
             new.keyword = KeywordIndex.build(ids, [new.tokens[i] for i in ids])
             new.write(settings.index_dir)
@@ -170,14 +171,16 @@ def _plan(
         try:
             doc = load_document(path, root)
         except LoadError as exc:
-            reason = str(exc) + (" (the previously indexed version is kept)" if prev else "")
+            reason = exc.reason + (" (the previously indexed version is kept)" if prev else "")
             report.failures.append(LoadFailure(path=str(path), reason=reason))
+            new.failed[doc_id] = fhash
             if prev:
                 _keep(new, old, prev)
             continue
         chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
         if not chunks:
             report.failures.append(LoadFailure(path=str(path), reason="no text to index"))
+            new.failed[doc_id] = fhash
             continue
         for c in chunks:
             new.chunks[c.id] = c
