@@ -225,7 +225,12 @@ def _language(tag: str) -> str:
 
 
 def _load_pdf(path: Path) -> Loaded:
+    import logging
+
     from pypdf import PdfReader
+
+    # pypdf logs its own warnings about damaged files; the LoadFailure already says it
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
         reader = PdfReader(path)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from .analysis import QUERY_STOPWORDS, STOPWORDS
-from .citations import strip_markers
+from .citations import is_meta_sentence, is_refusal, strip_markers
 from .models import Turn
 from .sentences import sentences
 
@@ -191,7 +191,13 @@ def rewrite_without_llm(question: str, history: Sequence[Turn], lang: str | None
     terms = _unique(names + words)
     if len(terms) < MIN_TERMS:
         answers = [t.content for t in history if t.role == "assistant"]
-        if answers and (first := next(iter(sentences(strip_markers(answers[-1]))), "")):
+        # the answer's first real claim: not a lead-in ("Så här …:") and not a refusal
+        claims = (
+            [s for s in sentences(strip_markers(answers[-1])) if not is_meta_sentence(s)]
+            if answers and not is_refusal(answers[-1])
+            else []
+        )
+        if first := next(iter(claims), ""):
             more_names, more_words = key_terms(first)
             terms = _unique(terms + more_names + more_words)
     have = {w.lower() for w in _TOKEN.findall(q)}

@@ -127,3 +127,24 @@ def test_possessives_refer_back_unless_a_name_comes_first() -> None:
     assert needs_context("What is its budget for next year?", "en")
     assert needs_context("Vilka är deras viktigaste resultat under året?", "sv")
     assert not needs_context("How did Produktionslyftet change its coaching method?", "en")
+
+
+def test_lead_ins_and_refusals_add_no_terms() -> None:
+
+    lead_in = [
+        Turn(role="user", content="Berätta mer"),
+        Turn(
+            role="assistant",
+            content="Så här beskriver dokumenten det:\n\nLean ger effektivitet. [1]",
+        ),
+    ]
+    rewritten = rewrite_without_llm("Och sen?", lead_in)
+    assert "beskriver" not in rewritten and "Lean" in rewritten
+    refused = [
+        Turn(role="user", content="Berätta mer"),
+        Turn(
+            role="assistant",
+            content="Det framgår inte av dokumenten. De källor som ligger närmast är:",
+        ),
+    ]
+    assert "framgår" not in rewrite_without_llm("Och sen?", refused)
