@@ -1,3 +1,4 @@
-"""Produktionsrådgivaren: grounded answers about improvement and renewal in Swedish manufacturing."""
+"""Produktionsrådgivaren: grounded answers about improvement and renewal in Swedish
+manufacturing."""
 
 __version__ = "0.1.0"

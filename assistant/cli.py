@@ -283,7 +283,7 @@ def evaluate(
         with _progress() as progress:
             assistant.ingest(progress=progress)
             results = run_eval(assistant, loaded, modes, backend, baselines, progress)  # type: ignore[arg-type]
-        results.gate = verdict(results, limits, str(gate_file))
+        results.gate = verdict(results, limits, gate_file)
         comparison = compare(previous, results) if previous else None
         out.mkdir(parents=True, exist_ok=True)
         results.save(out / "results.json")

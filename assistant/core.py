@@ -38,8 +38,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "Please type a question first.",
     },
     "long_question": {
-        "sv": f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken). Korta ner den och försök igen.",
-        "en": f"The question is too long (at most {MAX_QUESTION_CHARS} characters). Please shorten it.",
+        "sv": f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken). "
+        "Korta ner den och försök igen.",
+        "en": f"The question is too long (at most {MAX_QUESTION_CHARS} characters). "
+        "Please shorten it.",
     },
     "empty_index": {
         "sv": "Inga dokument är indexerade ännu. Kör `assistant ingest` (eller `make run`), "

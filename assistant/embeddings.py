@@ -126,7 +126,8 @@ class CachedEmbeddings(Embeddings):
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS emb (model TEXT, key TEXT, vec BLOB, PRIMARY KEY(model, key))"
+            "CREATE TABLE IF NOT EXISTS emb "
+            "(model TEXT, key TEXT, vec BLOB, PRIMARY KEY(model, key))"
         )
         self._lock = threading.Lock()
         self.misses = 0

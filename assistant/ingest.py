@@ -75,7 +75,9 @@ def _ingest_lock(index_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise AssistantError("Another ingest is running; try again when it has finished.") from exc
+            raise AssistantError(
+                "Another ingest is running; try again when it has finished."
+            ) from exc
         try:
             yield
         finally:
@@ -104,7 +106,9 @@ def ingest(
         in_store = store.ids()
         missing = [c for c in new.chunks.values() if c.id not in in_store]
         if missing:
-            store.add(missing, progress=(lambda d, t: progress("embed", d, t)) if progress else None)
+            store.add(
+                missing, progress=(lambda d, t: progress("embed", d, t)) if progress else None
+            )
             # sentences quoted by the extractive answerer, embedded now so answers stay fast
             sentences = [s for c in missing for s in answer_sentences(c)]
             for i in range(0, len(sentences), 64):

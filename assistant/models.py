@@ -87,7 +87,8 @@ class Turn(BaseModel):
 
 
 class Citation(BaseModel):
-    """A numbered source of an answer. Always built from a retrieved chunk, never from model text."""
+    """A numbered source of an answer, always built from a retrieved chunk, never from model
+    text."""
 
     number: int
     chunk_id: str

@@ -10,9 +10,67 @@ import re
 
 # Lower-cased abbreviations (without trailing period) after which a period is not an end.
 ABBREVIATIONS = frozenset(
-    """t.ex tex t ex bl.a bla dvs d.v.s s.k sk m.fl mfl m.m mm o.s.v osv p.g.a pga fr.o.m
-    t.o.m f.d fd ca resp jfr nr st kap s.a.s e.d m.a.o mao inkl exkl obs etc ev el enl ang
-    e.g i.e vs cf fig figur dr prof mr mrs ms jr sr st inc ltd co corp no""".split()
+    [
+        "t.ex",
+        "tex",
+        "t",
+        "ex",
+        "bl.a",
+        "bla",
+        "dvs",
+        "d.v.s",
+        "s.k",
+        "sk",
+        "m.fl",
+        "mfl",
+        "m.m",
+        "mm",
+        "o.s.v",
+        "osv",
+        "p.g.a",
+        "pga",
+        "fr.o.m",
+        "t.o.m",
+        "f.d",
+        "fd",
+        "ca",
+        "resp",
+        "jfr",
+        "nr",
+        "st",
+        "kap",
+        "s.a.s",
+        "e.d",
+        "m.a.o",
+        "mao",
+        "inkl",
+        "exkl",
+        "obs",
+        "etc",
+        "ev",
+        "el",
+        "enl",
+        "ang",
+        "e.g",
+        "i.e",
+        "vs",
+        "cf",
+        "fig",
+        "figur",
+        "dr",
+        "prof",
+        "mr",
+        "mrs",
+        "ms",
+        "jr",
+        "sr",
+        "st",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "no",
+    ]
 )
 
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)")
@@ -43,9 +101,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if len(original) == 1 and original.isupper():  # initials: "A. Svensson" (not "håller i.")
         return True
     # "1." at the start of a line or paragraph is a list number, not a sentence
-    if word.isdigit() and (start == 0 or text[start - 1] == "\n"):
-        return True
-    return False
+    return word.isdigit() and (start == 0 or text[start - 1] == "\n")
 
 
 def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:

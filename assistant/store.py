@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -98,7 +99,7 @@ class VectorStore:
             part = chunks[i : i + 1000]
             coll.upsert(
                 ids=[c.id for c in part],
-                embeddings=[list(v) for v in vectors[i : i + 1000]],
+                embeddings=np.asarray(vectors[i : i + 1000], dtype=np.float32),
                 documents=[c.text for c in part],
                 metadatas=[_flat_metadata(c) for c in part],  # type: ignore[misc]
             )

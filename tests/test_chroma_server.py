@@ -33,7 +33,8 @@ def chroma_server(tmp_path: Path):
     port = _free_port()
     proc = subprocess.Popen(
         [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "srv")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 30
@@ -54,7 +55,9 @@ def chroma_server(tmp_path: Path):
 @pytest.mark.slow
 def test_ingest_and_search_through_a_chroma_server(tmp_path: Path, chroma_server: str) -> None:
     s = Settings(
-        data_dir=tmp_path / "data", corpus_paths=[REPO_ROOT / "corpus"], embedder="fake",
+        data_dir=tmp_path / "data",
+        corpus_paths=[REPO_ROOT / "corpus"],
+        embedder="fake",
         chroma_url=chroma_server,
     )
     emb = CachedEmbeddings(FakeEmbeddings(), s.cache_dir / "e.sqlite3", s.embedder_id)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import re
 
 from assistant.chunking import chunk_document, chunk_spans
@@ -27,7 +28,10 @@ def test_swedish_abbreviations_do_not_end_sentences() -> None:
 
 
 def test_list_numbers_and_paragraphs() -> None:
-    text = "1. Gör produktionsinnovation till en strategisk fråga. Det är viktigt.\n\n2. Omfamna det okända"
+    text = (
+        "1. Gör produktionsinnovation till en strategisk fråga. Det är viktigt.\n\n"
+        "2. Omfamna det okända"
+    )
     assert sentences(text) == [
         "1. Gör produktionsinnovation till en strategisk fråga.",
         "Det är viktigt.",
@@ -69,7 +73,7 @@ def test_chunks_end_at_sentence_boundaries_and_overlap() -> None:
     chunks = chunk_document(doc, size=200, overlap=60)
     ends = {e for _, e in split_sentences(doc.text)}
     assert all(c.end in ends for c in chunks)
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert b.start < a.end  # overlap
         assert a.end - b.start <= 60
 
@@ -105,7 +109,10 @@ def test_page_numbers_carried_to_chunks() -> None:
 
     text = "Sida ett handlar om lean.\n\nSida två handlar om förnyelse."
     doc = Document(
-        id="p.pdf", path="p.pdf", text=text, meta=DocMeta(title="P"),
+        id="p.pdf",
+        path="p.pdf",
+        text=text,
+        meta=DocMeta(title="P"),
         pages=[PageSpan(page=1, start=0, end=25), PageSpan(page=2, start=27, end=len(text))],
     )
     chunks = chunk_document(doc, size=30, overlap=0)

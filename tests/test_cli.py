@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from rich.errors import MarkupError
 from typer.testing import CliRunner, Result
 
 from assistant.cli import app

@@ -58,7 +58,10 @@ def test_list_items_follow_the_announcing_sentence(assistant: Assistant) -> None
     snap = assistant.snapshot
     doc = "produktionsinnovation.md"
     text = snap.doc_text(doc)
-    intro = "identifierat fyra områden som är viktiga för att företag ska lyckas med förnyelse i produktion."
+    intro = (
+        "identifierat fyra områden som är viktiga för att företag ska lyckas med förnyelse "
+        "i produktion."
+    )
     pos = text.index(intro) + len(intro)
     items = [text[s:e] for s, e in list_items(snap, doc, pos)]
     assert items == [
