@@ -134,7 +134,11 @@ def test_question_gets_answer_with_valid_citations(served: Served) -> None:
     live = {c.id for d in served.assistant.snapshot.chunks.values() for c in [d]}
     for c in answer.citations:
         assert c.chunk_id in live
-        assert c.passage[c.start - c.passage_start : c.end - c.passage_start] == c.quote
+        span = c.passage[c.start - c.passage_start : c.end - c.passage_start]
+        # a quote of sentences that are not adjacent is joined with " … "
+        parts = c.quote.split(" … ")
+        assert span.startswith(parts[0]) and span.endswith(parts[-1])
+        assert all(part in span for part in parts)
     # the chat window: the question, then the answer (escaped for display)
     user, bot = out["chatbot"]
     assert user["role"] == "user" and message_text(user) == chat_text(QUESTION)
