@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from langchain_core.documents import Document as LCDocument
 from langchain_core.vectorstores import InMemoryVectorStore
@@ -71,14 +72,9 @@ def score_answer(
     )
     detected = answer_language(answer)
     values["language_match"] = m.language_match(case.lang, detected)
-    return CaseResult(
-        case_id=case.id,
-        config=config,
-        lang=case.lang,
-        answerable=case.answerable,
-        question=case.question,
-        turns=len(case.history),
-        facts=case.facts,
+    return _result(
+        case,
+        config,
         retrieved_ids=list(retrieved),
         gains=gains,
         refused=answer.refusal,
@@ -90,7 +86,8 @@ def score_answer(
     )
 
 
-def _error(case: Case, config: str, exc: Exception) -> CaseResult:
+def _result(case: Case, config: str, **outcome: Any) -> CaseResult:
+    """A case's result: what the case asked, and what the configuration did with it."""
     return CaseResult(
         case_id=case.id,
         config=config,
@@ -99,8 +96,12 @@ def _error(case: Case, config: str, exc: Exception) -> CaseResult:
         question=case.question,
         turns=len(case.history),
         facts=case.facts,
-        error=str(exc),
+        **outcome,
     )
+
+
+def _error(case: Case, config: str, exc: Exception) -> CaseResult:
+    return _result(case, config, error=str(exc))
 
 
 def run_product(
