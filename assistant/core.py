@@ -198,6 +198,7 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Text pieces as they are produced, then the final ``Answer``. The final answer is
         authoritative: if a backend failed mid-stream, its text replaces what was streamed."""
+        t_total = time.perf_counter()
         question = (question or "").strip()
         lang: Lang = detect_language(question) if question else self.settings.ui_language
         if not question:
@@ -210,7 +211,6 @@ class Assistant:
         backend = backend or self.settings.backend
         timer = _Timer()
         notices: list[str] = []
-        t_total = time.perf_counter()
 
         chat = None
         if backend != "extractive":
