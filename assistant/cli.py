@@ -283,7 +283,10 @@ def evaluate(
         with _progress() as progress:
             assistant.ingest(progress=progress)
             results = run_eval(assistant, loaded, modes, backend, baselines, progress)  # type: ignore[arg-type]
-        results.gate = verdict(results, limits, gate_file)
+        shown = gate_file.resolve()
+        if shown.is_relative_to(REPO_ROOT):
+            shown = shown.relative_to(REPO_ROOT)
+        results.gate = verdict(results, limits, shown)
         comparison = compare(previous, results) if previous else None
         out.mkdir(parents=True, exist_ok=True)
         results.save(out / "results.json")

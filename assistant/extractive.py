@@ -56,6 +56,7 @@ _NAME = re.compile(r"(?<!^)(?<![\w-])([A-ZÅÄÖ][\wÅÄÖåäö]*)")
 _ACRONYM = re.compile(r"^[A-ZÅÄÖ0-9]{2,6}$")
 _ITEM = re.compile(r"\s*(\d{1,2})\.\s")
 MAX_LIST_ITEMS = 10
+MAX_ITEM_SENTENCES = 3
 
 LEXICAL_WEIGHT = 0.25
 RANK_WEIGHT = 0.1
@@ -237,7 +238,10 @@ def answer(
     if idf and unknown_names(question, lang, idf):
         return _refusal(hits, cands, lang, support)
     chosen = [cands[i] for i in select(cands, vecs, max_sentences)]
-    chosen = _expand_lists(chosen, hits, snapshot)
+    # sentences taken only to reach MIN_SENTENCES are left out when the strong ones, with
+    # their list items or item explanation, already make an answer of that length
+    strong = _expand_lists([c for c in chosen if c.score >= support - KEEP_MARGIN], hits, snapshot)
+    chosen = strong if len(strong) >= MIN_SENTENCES else _expand_lists(chosen, hits, snapshot)
     # reading order: documents by their best sentence, sentences as they stand in the document
     doc_rank: dict[str, int] = {}
     for c in chosen:
@@ -255,17 +259,7 @@ def answer(
         )
         for c in chosen
     ]
-    paragraphs: list[str] = []
-    current_doc, in_list = None, False
-    for c, s in zip(chosen, sentences, strict=True):
-        piece = f"{s.text} [{s.citations[0]}]"
-        is_item = bool(_ITEM.match(s.text))
-        if hits[c.hit].chunk.doc_id != current_doc or is_item != in_list:
-            paragraphs.append(piece)
-            current_doc = hits[c.hit].chunk.doc_id
-        else:
-            paragraphs[-1] += ("\n" if is_item else " ") + piece
-        in_list = is_item
+    paragraphs = _layout(chosen, sentences, hits, snapshot)
     text = LEAD_IN[lang] + "\n\n" + "\n\n".join(paragraphs)
     return Extract(text, sentences, list(cites.values()), False, support, hits)
 
@@ -287,37 +281,82 @@ def list_items(snapshot: Snapshot, doc_id: str, pos: int) -> list[tuple[int, int
     return items
 
 
+def _layout(
+    chosen: list[Candidate],
+    sentences: list[AnswerSentence],
+    hits: list[Hit],
+    snapshot: Snapshot | None,
+) -> list[str]:
+    """Paragraphs of the answer: one per document; a list's items one per line, an item's
+    explanation on its line; each sentence followed by its marker."""
+    paragraphs: list[str] = []
+    doc, end, in_list = None, 0, False
+    for c, s in zip(chosen, sentences, strict=True):
+        piece = f"{s.text} [{s.citations[0]}]"
+        chunk = hits[c.hit].chunk
+        start = chunk.start + c.start
+        is_item = bool(_ITEM.match(s.text))
+        gap = (
+            snapshot.doc_text(chunk.doc_id)[end:start] if snapshot and chunk.doc_id == doc else None
+        )
+        if gap is not None and in_list and not is_item and not gap.strip() and "\n" not in gap:
+            paragraphs[-1] += " " + piece  # the explanation that follows an item's title
+        elif chunk.doc_id == doc and is_item == in_list:
+            paragraphs[-1] += ("\n" if is_item else " ") + piece
+        else:
+            paragraphs.append(piece)
+            in_list = is_item
+        doc, end = chunk.doc_id, chunk.start + c.end
+    return paragraphs
+
+
+def item_body(snapshot: Snapshot, doc_id: str, start: int, end: int) -> list[tuple[int, int]]:
+    """When [start, end) is the title sentence of a numbered item ("1. Gör …"), the document
+    spans of the item's further sentences (its explanation), up to MAX_ITEM_SENTENCES."""
+    text = snapshot.doc_text(doc_id)
+    if not _ITEM.match(text, start) or (start > 0 and text[start - 1] != "\n"):
+        return []
+    stop = text.find("\n\n", end)
+    stop = len(text) if stop < 0 else stop
+    return split_sentences(text[end:stop], offset=end)[:MAX_ITEM_SENTENCES]
+
+
 def _expand_lists(
     chosen: list[Candidate], hits: list[Hit], snapshot: Snapshot | None
 ) -> list[Candidate]:
     """A chosen sentence that announces a list ("… fyra områden …") brings the list's items
-    along, so the answer names them; their chunks join the hits the citations point into."""
+    along, so the answer names them; a chosen item title brings its explanation. The chunks
+    they come from join the hits the citations point into."""
     if snapshot is None:
         return chosen
     out: list[Candidate] = []
     have = {(hits[c.hit].chunk.doc_id, hits[c.hit].chunk.start + c.start) for c in chosen}
+
+    def add(doc_id: str, s: int, e: int, like: Candidate) -> None:
+        holder = snapshot.chunk_at(doc_id, s, e)
+        if holder is None or (doc_id, s) in have:
+            return
+        index = next((i for i, h in enumerate(hits) if h.chunk.id == holder.id), None)
+        if index is None:
+            hits.append(Hit(chunk=holder, score=0.0, rank=len(hits) + 1))
+            index = len(hits) - 1
+        have.add((doc_id, s))
+        text = holder.text[s - holder.start : e - holder.start]
+        out.append(
+            Candidate(
+                index, s - holder.start, e - holder.start, text, dense=like.dense, score=like.score
+            )
+        )
+
     for c in chosen:
         out.append(c)
-        if not _LIST_INTRO.search(c.text):
-            continue
         chunk = hits[c.hit].chunk
-        for s, e in list_items(snapshot, chunk.doc_id, chunk.start + c.end):
-            holder = snapshot.chunk_at(chunk.doc_id, s, e)
-            if holder is None or (chunk.doc_id, s) in have:
-                continue
-            index = next((i for i, h in enumerate(hits) if h.chunk.id == holder.id), None)
-            if index is None:
-                hits.append(Hit(chunk=holder, score=0.0, rank=len(hits) + 1))
-                index = len(hits) - 1
-            have.add((chunk.doc_id, s))
-            item = Candidate(
-                hit=index,
-                start=s - holder.start,
-                end=e - holder.start,
-                text=holder.text[s - holder.start : e - holder.start],
-            )
-            item.score, item.dense = c.score, c.dense
-            out.append(item)
+        start, end = chunk.start + c.start, chunk.start + c.end
+        if _LIST_INTRO.search(c.text):
+            for s, e in list_items(snapshot, chunk.doc_id, end):
+                add(chunk.doc_id, s, e, c)
+        for s, e in item_body(snapshot, chunk.doc_id, start, end):
+            add(chunk.doc_id, s, e, c)
     return out
 
 

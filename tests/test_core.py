@@ -170,9 +170,11 @@ def test_extractive_answer_quotes_the_documents(assistant: Assistant) -> None:
     assert not answer.refusal
     assert answer.language == "sv" and answer.backend == "extractive"
     assert answer.question == answer.standalone_question == AREAS_SV
-    # up to answer_max_sentences chosen sentences, plus the items of a list one announces
+    # up to answer_max_sentences chosen sentences, plus the items of a list one announces;
+    # with the items the answer is long enough without weaker sentences
     items = [s.text for s in answer.sentences if re.match(r"\d\. ", s.text)]
-    assert 2 <= len(answer.sentences) - len(items) <= 5
+    assert 1 <= len(answer.sentences) - len(items) <= 5
+    assert len(answer.sentences) >= extractive.MIN_SENTENCES
     assert answer.notices == []
     assert_valid_citations(answer)
     assert "fyra områden som är viktiga" in answer.text

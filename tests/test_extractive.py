@@ -105,3 +105,11 @@ def test_an_answer_that_announces_a_list_names_its_items(assistant: Assistant) -
 def test_names_the_documents_never_mention_are_refused(assistant: Assistant) -> None:
     answer = assistant.ask("Vilken ERP-leverantör rekommenderas för Produktionslyftet?")
     assert answer.refusal and answer.text.startswith("Det framgår inte av dokumenten")
+
+
+def test_an_item_title_brings_its_explanation_on_one_line(assistant: Assistant) -> None:
+    a = assistant.ask("Hur gör man produktionsinnovation till en strategisk fråga i företaget?")
+    line = next(p for p in a.text.split("\n") if p.startswith("1. Gör produktionsinnovation"))
+    assert "organisationsstruktur som stöttar förnyelseprocessen" in line
+    assert "KPI:er och en organisation för förnyelse" in line
+    assert "2. Omfamna" not in a.text  # the next item is not the answer
