@@ -38,7 +38,11 @@ _ASKS_QUANTITY = re.compile(
 # "När …?" / "When …?" as the question word, not "… när man pratar om …"
 _ASKS_DATE = re.compile(r"^\W*(och |and |men |but )?(när|vilket år|what year|when)\b", re.I)
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
-_NUMBER = re.compile(r"\d")
+# a date answers "när/when": a year, or a day and a month
+_DATE = re.compile(
+    r"\b(19|20)\d\d\b|\b\d{1,2}\s+(jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|nov|dec)\w*",
+    re.IGNORECASE,
+)
 # an amount: a number standing on its own ("18 månader", "18-månaders"), not part of a name
 # ("Produktion2030", "Industri 4.0") and not a year
 _AMOUNT = re.compile(r"(?<![\w.])\d+(?:[,.]\d+)?(?![\w]|\.\d)")
@@ -166,7 +170,7 @@ def lacks_asked_type(question: str, best_sentences: Sequence[str]) -> bool:
         plain = [_NAMED_VERSION.sub(" ", _YEAR.sub(" ", s)) for s in best_sentences]
         return not any(_AMOUNT.search(p) for p in plain)
     if _ASKS_DATE.search(question):
-        return not any(_NUMBER.search(s) for s in best_sentences)
+        return not any(_DATE.search(s) for s in best_sentences)
     return False
 
 

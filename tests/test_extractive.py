@@ -22,6 +22,8 @@ from assistant.extractive import lacks_asked_type, list_items, unknown_names
         # dates: only when the question starts with när/when
         ("När publicerades den?", ["Ledare · Birgitta Öjmertz · 2019-12-20"], False),
         ("När publicerades den?", ["Ledare av Birgitta Öjmertz."], True),
+        ("När startade programmet?", ["Vi har ett 18-månadersprogram."], True),
+        ("When was it founded?", ["It started on 3 March."], False),
         ("Vad menas med explore när man pratar om innovation?", ["Ingen siffra här."], False),
         ("Vad är förnyelse?", ["Ingen siffra här."], False),
     ],
