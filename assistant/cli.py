@@ -254,6 +254,21 @@ def evaluate(
     ] = None,
     thresholds: Annotated[Path | None, typer.Option(help="Gate thresholds (TOML)")] = None,
     baselines: Annotated[bool, typer.Option(help="Also run the naive RAG baseline")] = True,
+    judge: Annotated[
+        bool,
+        typer.Option(
+            "--judge",
+            help="Also score each answer's faithfulness and relevance with an LLM judge "
+            "(model opinions, reported apart from the offline metrics)",
+        ),
+    ] = False,
+    judge_backend: Annotated[
+        BackendName | None,
+        typer.Option(help="LLM backend of the judge (default: --backend / ASSISTANT_BACKEND)"),
+    ] = None,
+    judge_model: Annotated[
+        str | None, typer.Option(help="Model the judge uses (default: ASSISTANT_LLM_MODEL)")
+    ] = None,
 ) -> None:
     """Run the evaluation: prints a table, writes results.json and a report, exits 1 when a
     metric breaks a threshold."""
@@ -279,10 +294,20 @@ def evaluate(
         previous_file = compare_to or out / "results.json"
         previous = RunResults.load(previous_file) if previous_file.exists() else None
 
-        assistant = _assistant(_settings(backend=backend))
+        settings = _settings(backend=backend)
+        judge_chat = _judge_chat_model(settings, judge_backend, judge_model) if judge else None
+        assistant = _assistant(settings)
         with _progress() as progress:
             assistant.ingest(progress=progress)
-            results = run_eval(assistant, loaded, modes, backend, baselines, progress)  # type: ignore[arg-type]
+            results = run_eval(
+                assistant,
+                loaded,
+                modes,  # type: ignore[arg-type]
+                backend,
+                baselines,
+                progress,
+                judge_model=judge_chat,
+            )
         shown = gate_file.resolve()
         if shown.is_relative_to(REPO_ROOT):
             shown = shown.relative_to(REPO_ROOT)
@@ -292,6 +317,7 @@ def evaluate(
         results.save(out / "results.json")
         md, html = write_report(results, out, comparison)
         _print_eval_table(results)
+        _print_judge(results)
         console.print(escape(f"Report: {md} and {html}"))
         if not results.gate.passed:
             for v in results.gate.violations:
@@ -308,7 +334,10 @@ def _print_eval_table(results: Any) -> None:
     table.add_column("metric")
     for name in names:
         table.add_column(name, justify="right")
-    keys = [k for k in next(iter(results.configs.values())).overall if not k.startswith("latency")]
+    from .evaluation.metrics import JUDGE_KEYS
+
+    first = next(iter(results.configs.values())).overall
+    keys = [k for k in first if not k.startswith("latency") and k not in JUDGE_KEYS]
     keys += ["latency_total_p50_ms", "latency_total_p95_ms"]
     for key in keys:
         whole = key.endswith("ms") or key in ("cases", "errors")
@@ -318,6 +347,55 @@ def _print_eval_table(results: Any) -> None:
             row.append("–" if v is None else f"{v:.0f}" if whole else f"{v:.3f}")
         table.add_row(label(key), *row)
     console.print(table)
+
+
+# --- eval --judge: the optional LLM judge (not offline) --------------------------------------
+
+JUDGE_NEEDS_LLM = (
+    "the LLM judge needs an LLM backend: set ASSISTANT_BACKEND (or --backend, or "
+    "--judge-backend for the judge alone) to openai, ollama or llamacpp"
+)
+
+
+def _judge_chat_model(settings: Settings, backend: str | None, model: str | None) -> Any:
+    """The judge's chat model: the judge backend (default: the answering one), temperature 0."""
+    from .llm import make_chat_model
+
+    name = backend or settings.backend
+    if name == "extractive":
+        raise AssistantError(JUDGE_NEEDS_LLM)
+    update: dict[str, Any] = {"llm_temperature": 0.0}
+    if model:
+        update["llm_model"] = model
+    return make_chat_model(settings.model_copy(update=update), name)
+
+
+def _print_judge(results: Any) -> None:
+    """The judge's means per judged configuration, and a warning when answers went unscored."""
+    from .evaluation.judge import judge_errors
+    from .evaluation.metrics import JUDGE_KEYS, label
+
+    judged = [n for n, c in results.configs.items() if "judge_errors" in c.overall]
+    if not judged:
+        return
+    table = Table(title="LLM judge (not offline: model opinions, 0..1)")
+    table.add_column("judge")
+    for name in judged:
+        table.add_column(name, justify="right")
+    for key in JUDGE_KEYS:
+        row = []
+        for name in judged:
+            v = results.configs[name].overall.get(key)
+            row.append("–" if v is None else f"{v:.0f}" if key == "judge_errors" else f"{v:.3f}")
+        table.add_row(label(key), *row)
+    console.print(table)
+    errors = [e for n in judged for e in judge_errors(results.configs[n].cases)]
+    if errors:
+        sent = sum(1 for n in judged for c in results.configs[n].cases if c.judge is not None)
+        err.print(
+            f"[yellow]Warning:[/yellow] the LLM judge could not score {len(errors)} of {sent} "
+            f"answers; their judge scores are missing (first: {escape(errors[0])})."
+        )
 
 
 @eval_app.command("export-feedback")

@@ -65,8 +65,13 @@ ANSWER_METRICS: tuple[str, ...] = (
 METRICS: tuple[str, ...] = RETRIEVAL_METRICS + ANSWER_METRICS
 #: Counts :func:`aggregate` adds (not rates; ``errors_max = 0`` is a sensible threshold).
 COUNTS: tuple[str, ...] = ("cases", "errors")
+#: The optional LLM judge's aggregates (``evaluation/judge.py``): model opinions, not offline
+#: metrics, so kept out of METRICS and COUNTS; present only in runs with ``eval --judge``.
+JUDGE_METRICS: tuple[str, ...] = ("judge_faithfulness", "judge_relevance")
+JUDGE_COUNTS: tuple[str, ...] = ("judge_errors",)
+JUDGE_KEYS: tuple[str, ...] = JUDGE_METRICS + JUDGE_COUNTS
 #: Metrics where lower is better (plus every latency metric).
-LOWER_IS_BETTER: frozenset[str] = frozenset({"wrong_refusal_rate", "errors"})
+LOWER_IS_BETTER: frozenset[str] = frozenset({"wrong_refusal_rate", "errors", "judge_errors"})
 LATENCY_PERCENTILES: tuple[int, ...] = (50, 95)
 #: Latency metric names: ``latency_<stage>_p50_ms``, ``latency_<stage>_p95_ms``.
 LATENCY_METRIC = re.compile(r"^latency_(?P<stage>[a-z0-9_]+?)_p(?P<p>\d+)_ms$")
@@ -85,11 +90,19 @@ LABELS: dict[str, str] = {
     "pass_rate": "Pass rate",
     "cases": "Cases",
     "errors": "Errors",
+    "judge_faithfulness": "Judge faithfulness (LLM)",
+    "judge_relevance": "Judge relevance (LLM)",
+    "judge_errors": "Judge errors (LLM)",
 }
 
 
 def is_known_metric(name: str) -> bool:
-    return name in METRICS or name in COUNTS or LATENCY_METRIC.match(name) is not None
+    return (
+        name in METRICS
+        or name in COUNTS
+        or name in JUDGE_KEYS
+        or LATENCY_METRIC.match(name) is not None
+    )
 
 
 def lower_is_better(name: str) -> bool:

@@ -15,6 +15,9 @@ from pathlib import Path
 from assistant.evaluation.compare import Comparison, Flip, MetricDelta
 from assistant.evaluation.metrics import (
     COUNTS,
+    JUDGE_COUNTS,
+    JUDGE_KEYS,
+    JUDGE_METRICS,
     LATENCY_METRIC,
     METRICS,
     facts_covered,
@@ -54,14 +57,15 @@ def metric_rows(results: RunResults) -> list[str]:
     rates = [m for m in METRICS if m in present]
     latency = [m for m in present if LATENCY_METRIC.match(m)]
     counts = [m for m in COUNTS if m in present]
-    others = [m for m in present if m not in {*rates, *latency, *counts}]
+    # the LLM judge's keys have their own section (_md_judge), apart from the offline metrics
+    others = [m for m in present if m not in {*rates, *latency, *counts, *JUDGE_KEYS}]
     return rates + latency + others + counts
 
 
 def fmt(metric: str, value: float | None) -> str:
     if value is None:
         return "n/a"
-    if metric in COUNTS:
+    if metric in COUNTS or metric in JUDGE_COUNTS:
         return str(int(value))
     if LATENCY_METRIC.match(metric):
         return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
@@ -169,6 +173,8 @@ def render_markdown(results: RunResults, comparison: Comparison | None = None) -
         out += [""] + [f"- {_md_cell(str(v))}" for v in gate.violations]
         if gate.skipped:
             out.append(f"- skipped (not in this run): {', '.join(gate.skipped)}")
+
+    out += _md_judge(results)
 
     if comparison is not None:
         out += ["", "## Comparison with the previous run", ""]
@@ -279,6 +285,7 @@ def render_html(results: RunResults, comparison: Comparison | None = None) -> st
     parts += ["<h2>Metrics per configuration</h2>", svg_metric_bars(results)]
     parts += ["<h2>Cases: pass / fail</h2>", svg_pass_grid(results)]
     parts += ["<h2>Latency per stage</h2>", svg_latency(results)]
+    parts += _html_judge(results)
     if comparison is not None:
         parts += ["<h2>Comparison with the previous run</h2>", _html_comparison(comparison)]
     parts += ["<h2>Failed cases</h2>", _html_failed(results)]
@@ -606,3 +613,104 @@ def svg_latency(results: RunResults) -> str:
         charts.append(_svg(left + plot_w + 30, height, body, f"Latency of stage {stage}"))
     note = '<p class="muted">Whiskers: min-max; box: p25-p75; bar: median; diamond: p95.</p>'
     return note + "\n" + "\n".join(charts)
+
+
+# --- LLM judge (not offline) ------------------------------------------------------------
+
+JUDGE_TITLE = "LLM judge (not offline)"
+JUDGE_LOW = 2  # a judged score at or below this is listed with the judge's reason
+JUDGE_LISTED = 20
+
+
+def judge_configs(results: RunResults) -> list[str]:
+    """The configurations whose answers went to the LLM judge."""
+    return [n for n, cfg in results.configs.items() if any(k in cfg.overall for k in JUDGE_KEYS)]
+
+
+def judge_note(results: RunResults) -> str:
+    who = results.settings.get("judge")
+    return (
+        f"Scores from an LLM judge{f' ({who})' if who else ''}, 1-5 per answer with a prompt "
+        "in the case's language, shown as the mean of (score - 1) / 4 over the judged answers "
+        "(1.000: every answer 5 of 5). These are model opinions, not measurements: separate "
+        "from the offline metrics above, never part of a case's pass/fail, and only as good "
+        "as the judging model. Judge errors: answers the judge could not score (model down or "
+        "an unusable reply)."
+    )
+
+
+def low_judged(results: RunResults) -> list[CaseResult]:
+    """Judged answers with a score of at most ``JUDGE_LOW``, lowest first."""
+    low = []
+    for cfg in results.configs.values():
+        for c in cfg.cases:
+            numbers = [v for v in _judge_numbers(c) if v is not None]
+            if numbers and min(numbers) <= JUDGE_LOW:
+                low.append((min(numbers), c))
+    low.sort(key=lambda pair: pair[0])
+    return [c for _, c in low[:JUDGE_LISTED]]
+
+
+def _judge_numbers(case: CaseResult) -> tuple[float | None, float | None]:
+    """The case's judged (faithfulness, relevance), None where it has none."""
+    j = case.judge or {}
+    f, r = j.get("faithfulness"), j.get("relevance")
+    return (
+        f if isinstance(f, float | int) else None,
+        r if isinstance(r, float | int) else None,
+    )
+
+
+def _judge_scores(case: CaseResult) -> str:
+    f, r = (("?" if v is None else f"{v:g}") for v in _judge_numbers(case))
+    return f"faithfulness {f}, relevance {r}"
+
+
+def _md_judge(results: RunResults) -> list[str]:
+    names = judge_configs(results)
+    if not names:
+        return []
+    out = ["", f"## {JUDGE_TITLE}", "", judge_note(results), ""]
+    rows = [
+        [label(m), *(fmt(m, results.configs[n].overall.get(m)) for n in names)]
+        for m in (*JUDGE_METRICS, *JUDGE_COUNTS)
+    ]
+    out += _md_table(["Judge", *names], rows)
+    low = low_judged(results)
+    if low:
+        out += ["", f"Answers the judge scored {JUDGE_LOW} or lower:", ""]
+        out += [
+            f"- **{_md_cell(c.config)}** `{c.case_id}` ({_judge_scores(c)}): "
+            f"{_md_cell(str((c.judge or {}).get('reason', '')))}"
+            for c in low
+        ]
+    return out
+
+
+def _html_judge(results: RunResults) -> list[str]:
+    names = judge_configs(results)
+    if not names:
+        return []
+    head = "".join(f"<th>{e(n)}</th>" for n in names)
+    rows = "".join(
+        f"<tr><th>{e(label(m))}</th>"
+        + "".join(
+            f'<td class="num">{e(fmt(m, results.configs[n].overall.get(m)))}</td>' for n in names
+        )
+        + "</tr>"
+        for m in (*JUDGE_METRICS, *JUDGE_COUNTS)
+    )
+    out = [
+        f"<h2>{e(JUDGE_TITLE)}</h2>",
+        f'<p class="muted">{e(judge_note(results))}</p>',
+        f"<table><thead><tr><th>Judge</th>{head}</tr></thead><tbody>{rows}</tbody></table>",
+    ]
+    low = low_judged(results)
+    if low:
+        items = "".join(
+            f"<li><b>{e(c.config)}</b> <code>{e(c.case_id)}</code> ({e(_judge_scores(c))}): "
+            f"{e((c.judge or {}).get('reason', ''))}</li>"
+            for c in low
+        )
+        out.append(f"<p>Answers the judge scored {JUDGE_LOW} or lower:</p><ul>{items}</ul>")
+    return out

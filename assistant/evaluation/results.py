@@ -50,6 +50,11 @@ class CaseResult(BaseModel):
     metrics: dict[str, float | None] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     error: str | None = Field(None, description="Set when the case could not be run.")
+    judge: dict[str, float | str] | None = Field(
+        None,
+        description="The optional LLM judge (not offline, never part of the verdict): "
+        "faithfulness and relevance 1-5 and a reason, or an error; None when not judged.",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

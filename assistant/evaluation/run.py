@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document as LCDocument
 from langchain_core.vectorstores import InMemoryVectorStore
@@ -26,7 +26,11 @@ from ..loaders import load_all
 from ..models import Answer, AnswerSentence
 from . import metrics as m
 from .cases import Case
+from .judge import Judge, judge_overall
 from .results import CaseResult, ConfigResults, RunResults
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 RETRIEVAL_K = 10
 NAIVE = "naive-rag"
@@ -110,21 +114,28 @@ def run_product(
     mode: RetrievalMode,
     backend: str | None,
     progress: Progress | None = None,
+    judge: Judge | None = None,
 ) -> ConfigResults:
+    """Every case through the product in one retrieval mode. With a ``judge``, each answer is
+    also judged by the LLM (not offline: ``CaseResult.judge`` and the ``judge_*`` keys)."""
     results = []
     for i, case in enumerate(cases, 1):
         try:
             answer = assistant.ask(case.question, case.history, backend=backend, mode=mode)
             hits = assistant.search(answer.standalone_question, k=RETRIEVAL_K, mode=mode)
             gains = [m.relevance_gain(h.chunk.text, case.evidence) for h in hits]
-            results.append(score_answer(case, answer, [h.chunk.id for h in hits], gains, mode))
+            result = score_answer(case, answer, [h.chunk.id for h in hits], gains, mode)
+            if judge is not None:
+                result.judge = judge(case, answer)
+            results.append(result)
         except AssistantError as exc:
             results.append(_error(case, mode, exc))
         if progress:
             progress(mode, i, len(cases))
-    return ConfigResults(
-        name=mode, description=DESCRIPTIONS[mode], overall=m.aggregate(results), cases=results
-    )
+    overall = m.aggregate(results)
+    if judge is not None:
+        overall.update(judge_overall(results))
+    return ConfigResults(name=mode, description=DESCRIPTIONS[mode], overall=overall, cases=results)
 
 
 class NaiveRag:
@@ -184,7 +195,10 @@ def run_eval(
     backend: str | None = None,
     baselines: bool = True,
     progress: Progress | None = None,
+    judge_model: BaseChatModel | None = None,
 ) -> RunResults:
+    """Run the cases in each mode (and the naive baseline). With ``judge_model``, the product's
+    answers are also scored by that LLM judge; the baseline is not judged."""
     s = assistant.settings
     results = RunResults(
         settings={
@@ -197,10 +211,13 @@ def run_eval(
             "cases": len(cases),
         }
     )
+    judge = Judge(judge_model, s.prompts_dir) if judge_model is not None else None
+    if judge is not None:
+        results.settings["judge"] = judge.name
     if cases:  # load models and word lists outside the measured latencies
         assistant.ask(cases[0].question)
     for mode in modes:
-        results.configs[mode] = run_product(assistant, cases, mode, backend, progress)
+        results.configs[mode] = run_product(assistant, cases, mode, backend, progress, judge)
     if baselines:
         results.configs[NAIVE] = NaiveRag(assistant).run(cases, progress)
     return results
