@@ -58,6 +58,8 @@ _LIST_INTRO = re.compile(
 # names and acronyms in a question ("Allsvenskan", "ERP", "OEE"); the first word is skipped
 _NAME = re.compile(r"(?<!^)(?<![\w-])([A-ZÅÄÖ][\wÅÄÖåäö]*)")
 _ACRONYM = re.compile(r"^[A-ZÅÄÖ0-9]{2,6}$")
+# "Hur ansöker man …?" / "Hur räknar vi …?": the action asked about
+_HOW_TO = re.compile(r"^\W*hur\s+(\w+)\s+(man|vi|jag|ni|de)\b", re.IGNORECASE)
 _ITEM = re.compile(r"\s*(\d{1,2})\.\s")
 MAX_LIST_ITEMS = 10
 MAX_ITEM_SENTENCES = 3
@@ -176,12 +178,14 @@ def lacks_asked_type(question: str, best_sentences: Sequence[str]) -> bool:
 
 def unknown_names(question: str, lang: Lang, vocabulary: Mapping[str, float]) -> list[str]:
     """Names and acronyms in the question that the documents never mention, not even through
-    the glossary: a question about "Allsvenskan" or "ERP" cannot be answered from them.
-    English questions are checked for acronyms only (capitalised English words are often
-    ordinary words in a title)."""
+    the glossary: a question about "Allsvenskan" or "ERP" cannot be answered from them; nor
+    can "Hur ansöker man …?" when the documents never use the verb. English questions are
+    checked for acronyms only (capitalised English words are often ordinary title words)."""
     analyzer = get_analyzer()
     unknown = []
-    for word in _NAME.findall(question.strip()):
+    how_to = _HOW_TO.match(question) if lang == "sv" else None
+    words = [how_to.group(1)] if how_to else []  # an action the documents never name
+    for word in words + _NAME.findall(question.strip()):
         if lang == "en" and not _ACRONYM.match(word):
             continue
         tokens = analyzer.query_tokens(word)

@@ -44,6 +44,9 @@ def test_unknown_names() -> None:
     assert unknown_names("Which OEE formula?", "en", vocab) == ["OEE"]
     # the glossary makes SME known through SMF
     assert unknown_names("What do SME need?", "en", vocab) == []
+    # "how does one <verb>" needs the verb in the documents; a modal verb is not the action
+    assert unknown_names("Hur ansöker man om att gå med?", "sv", vocab) == ["ansöker"]
+    assert unknown_names("Hur kan man gå med?", "sv", {"kan": 1.0}) == []
 
 
 @pytest.fixture(scope="module")
