@@ -148,20 +148,6 @@ def drop_thinking(pieces: Iterable[str]) -> Iterator[str]:
         yield buf
 
 
-def generate_answer(
-    chat_model: BaseChatModel,
-    question: str,
-    hits: Sequence[Hit],
-    lang: str,
-    history: Sequence[Turn],
-    prompts_dir: Path,
-    max_sentences: int = 4,
-) -> str:
-    """The whole answer (streamed underneath, so timeouts apply between pieces)."""
-    pieces = stream_answer(chat_model, question, hits, lang, history, prompts_dir, max_sentences)
-    return "".join(pieces).strip()
-
-
 def format_history(history: Sequence[Turn], lang: str, limit: int = REWRITE_TURNS) -> str:
     """Earlier turns as plain text lines for the rewriting prompt."""
     names = ROLE_NAMES.get(lang, ROLE_NAMES["en"])

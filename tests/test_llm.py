@@ -29,7 +29,6 @@ from assistant.generate import (
     build_messages,
     drop_thinking,
     format_documents,
-    generate_answer,
     rewrite_with_llm,
     stream_answer,
 )
@@ -193,7 +192,8 @@ def test_a_failing_chat_model_is_backend_unavailable() -> None:
 def test_a_leading_think_block_is_not_part_of_the_answer() -> None:
     reply = "<think>Användaren vill veta [7].</think>\n\nSvaret [1]."
     model = GenericFakeChatModel(messages=iter([reply]))
-    assert generate_answer(model, "Fråga?", make_hits(), "sv", [], PROMPTS) == "Svaret [1]."
+    pieces = stream_answer(model, "Fråga?", make_hits(), "sv", [], PROMPTS)
+    assert "".join(pieces).strip() == "Svaret [1]."
     assert "".join(drop_thinking(["<thi", "nk>x</th", "ink>Ja", " [1]."])) == "Ja [1]."
     assert "".join(drop_thinking(["<b>", "fet</b>"])) == "<b>fet</b>"
 

@@ -8,7 +8,6 @@ having no LLM either — the top passage shown as the answer, as a plain setup w
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from langchain_core.vectorstores import InMemoryVectorStore
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ..analysis import detect_language
-from ..citations import MARKER
+from ..citations import MARKER, parse_markers
 from ..config import RetrievalMode
 from ..core import Assistant
 from ..errors import AssistantError
@@ -44,10 +43,6 @@ DESCRIPTIONS = {
 Progress = Callable[[str, int, int], None]
 
 
-def markers(text: str) -> list[int]:
-    return [int(n) for group in MARKER.findall(text) for n in re.split(r"\s*,\s*", group)]
-
-
 def answer_language(answer: Answer) -> str:
     """The language the answer is written in. Quoted document text (extractive sentences,
     source titles and organisations) is Swedish by design, so the answer's own words decide."""
@@ -69,7 +64,7 @@ def score_answer(
         values.update(m.retrieval_metrics(gains))
         values["fact_coverage"] = m.fact_coverage(answer.text, case.facts)
     values["citation_validity"] = m.citation_validity(
-        markers(answer.text), provided, refused=answer.refusal
+        parse_markers(answer.text), provided, refused=answer.refusal
     )
     values["citation_support"] = (
         m.citation_support(answer.sentences) if not answer.refusal else None
