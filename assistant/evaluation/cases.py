@@ -5,12 +5,15 @@ A line looks like::
     {"id": "q01", "lang": "sv", "question": "Vad är 5S?",
      "history": [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}],
      "evidence": ["sortera, systematisera"], "facts": [["sortera"], ["standardisera"]],
-     "answerable": true}
+     "answerable": true, "split": "test", "kind": "definition"}
 
 ``evidence`` holds verbatim phrases from the corpus: a retrieved chunk is relevant when it
 contains any of them after :func:`normalise_for_match`. ``facts`` holds groups of alternative
 phrases: an answer covers a group when it contains any phrase of it. Unknown fields are
 rejected, so a misspelt field name is an error rather than a silently ignored value.
+``split`` says what a case may be used for: ``dev`` cases may tune the answerer (its weights
+and thresholds), ``test`` cases only measure it; the README's figures come from ``test``.
+``kind`` names what the case probes (free text, used to group results in the report).
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ import json
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.errors import AssistantError
 from assistant.models import Lang, Turn
+
+
+Split = Literal["dev", "test"]
 
 
 class CaseFileError(AssistantError):
@@ -51,6 +57,10 @@ class Case(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     facts: list[list[str]] = Field(default_factory=list)
     answerable: bool
+    split: Split = Field(
+        "dev", description="dev: may be used to tune the answerer; test: only to report figures."
+    )
+    kind: str | None = Field(None, description="What the case probes, e.g. 'type-duration'.")
 
     @field_validator("id", "question")
     @classmethod
