@@ -1,7 +1,9 @@
 """The command line: ingest, search, status, ask, chat, serve, eval.
 
 User-facing errors (``AssistantError``, invalid settings) become one clean line and exit code
-1; set ASSISTANT_DEBUG=1 to see the traceback instead.
+1; set ASSISTANT_DEBUG=1 to see the traceback instead. Messages about a question are in the
+question's language (an empty question: ASSISTANT_UI_LANGUAGE), framed in the same language
+("Fel: …" / "Error: …"); messages about the tool itself are English, like the help.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def _user_errors() -> Iterator[None]:
                 + e["msg"]
                 for e in exc.errors()
             )
-        err.print(f"[red]Error:[/red] {escape(msg)}")
+        prefix = "Fel:" if getattr(exc, "lang", None) == "sv" else "Error:"
+        err.print(f"[red]{prefix}[/red] {escape(msg)}")
         raise typer.Exit(1) from None
 
 

@@ -202,12 +202,12 @@ class Assistant:
         question = (question or "").strip()
         lang: Lang = detect_language(question) if question else self.settings.ui_language
         if not question:
-            raise AssistantError(MESSAGES["empty_question"][lang])
+            raise AssistantError(MESSAGES["empty_question"][lang], lang=lang)
         if len(question) > MAX_QUESTION_CHARS:
-            raise AssistantError(MESSAGES["long_question"][lang])
+            raise AssistantError(MESSAGES["long_question"][lang], lang=lang)
         snap = self.snapshot
         if snap.empty:
-            raise AssistantError(MESSAGES["empty_index"][lang])
+            raise AssistantError(MESSAGES["empty_index"][lang], lang=lang)
         backend = backend or self.settings.backend
         timer = _Timer()
         notices: list[str] = []

@@ -237,8 +237,31 @@ def test_ask_empty_is_one_clean_line(ready: tuple[Path, Path], question: str) ->
     result = invoke("ask", question)
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == "Error: Skriv en fråga först.\n"
+    assert result.stderr == "Fel: Skriv en fråga först.\n"  # ASSISTANT_UI_LANGUAGE: sv
     assert "Traceback" not in result.output
+
+
+def test_ask_empty_follows_the_ui_language(
+    ready: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_UI_LANGUAGE", "en")
+    result = invoke("ask", "")
+    assert result.stderr == "Error: Please type a question first.\n"
+
+
+@pytest.mark.parametrize(
+    ("question", "error"),
+    [
+        ("What does renewal mean for a small manufacturer? " * 50, "Error: The question is"),
+        ("Vad betyder förnyelse för ett litet tillverkande företag? " * 50, "Fel: Frågan är"),
+    ],
+)
+def test_a_too_long_question_is_refused_in_its_language(
+    ready: tuple[Path, Path], question: str, error: str
+) -> None:
+    result = invoke("ask", question)
+    assert result.exit_code == 1
+    assert flat(result.stderr).startswith(error)
 
 
 def test_debug_shows_the_exception(ready: tuple[Path, Path], monkeypatch) -> None:
