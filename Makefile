@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 RUN_STAMP  := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
+EVAL_STAMP := $(VENV)/.eval-installed
 
 .PHONY: run test test-fast lint eval bench browser-deps clean
 
@@ -25,8 +26,8 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check assistant tests eval
 	$(BIN)/mypy
 
-## eval: answer-quality evaluation with report under out/eval and the regression gate
-eval: $(RUN_STAMP)
+## eval: answer-quality evaluation with report (and charts) under out/eval and the regression gate
+eval: $(EVAL_STAMP)
 	$(BIN)/assistant eval --out out/eval
 
 ## bench: retrieval and answer benchmarks (prints figures; not a test)
@@ -41,11 +42,15 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+$(EVAL_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[eval]"
+	touch $(RUN_STAMP) $@
+
 # torch first, pinned, so pip takes the CPU build instead of resolving a CUDA one
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e ".[dev,st]"
-	touch $(RUN_STAMP) $@
+	touch $(RUN_STAMP) $(EVAL_STAMP) $@
 
 # Debian's Chromium for the browser test; skipped (the test says why) where apt is not usable
 browser-deps:

@@ -249,3 +249,114 @@ def test_metric_names() -> None:
     assert not m.lower_is_better("mrr")
     assert m.label("ndcg_at_10") == "nDCG@10"
     assert m.label("latency_retrieve_p95_ms") == "Latency retrieve p95 (ms)"
+
+
+# --- answer shape: lead, length, padding ---------------------------------------------------
+
+
+def test_plain_drops_emphasis_and_markers() -> None:
+    assert m.plain("Det pågår i *18 månader* [1].") == "Det pågår i 18 månader  ."
+    # a fact phrase across the emphasis still counts
+    assert m.fact_coverage("Programmet pågår i **18 månader** [2, 3].", [["i 18 månader"]]) == 1.0
+
+
+def test_lead_sentence() -> None:
+    assert m.lead_sentence(["Först.", "Sedan."], "ignored") == "Först."
+    # no sentence list: the first sentence of the text, markers removed
+    assert m.lead_sentence([], "Det pågår i 18 månader [1]. Sedan mer [2].").startswith(
+        "Det pågår i 18 månader"
+    )
+    assert m.lead_sentence([], "") == ""
+
+
+def test_lead_has_answer() -> None:
+    facts = [["18 månader", "arton månader"], ["RISE IVF"]]
+    assert m.lead_has_answer("Programmet pågår i 18 MÅNADER.", facts) == 1.0
+    assert m.lead_has_answer("Det drivs av RISE IVF.", facts) == 1.0  # any group will do
+    assert m.lead_has_answer("Robotlyftet och DigiLean ingår.", facts) == 0.0
+    assert m.lead_has_answer("Programmet pågår i 18 månader.", facts, refused=True) == 0.0
+
+
+def test_holds_evidence() -> None:
+    evidence = ["Produktionslyftet är ett utvecklingsprogram på 18 månader för små företag"]
+    # contains the phrase
+    assert m.holds_evidence(
+        "Kort sagt: produktionslyftet är ett utvecklingsprogram på 18 månader för små "
+        "företag, och mer.",
+        evidence,
+    )
+    # is contained in the phrase (a short sentence quoted from inside it)
+    assert m.holds_evidence("Utvecklingsprogram på 18 månader", evidence)
+    # shares a run of 6 words: "ett utvecklingsprogram på 18 månader för"
+    assert m.holds_evidence("Det är ett utvecklingsprogram på 18 månader för industrin.", evidence)
+    # only 5 words in a row ("utvecklingsprogram på 18 månader för"): not evidence
+    assert not m.holds_evidence("Ett nytt utvecklingsprogram på 18 månader för alla.", evidence)
+    assert not m.holds_evidence("", evidence)
+    assert not m.holds_evidence("Något helt annat.", [])
+
+
+def test_padding_share() -> None:
+    facts = [["18 månader"]]
+    evidence = ["en del av RISE IVF"]
+    sentences = [
+        "Det pågår i 18 månader.",  # a fact
+        "Produktionslyftet är en del av RISE IVF.",  # evidence
+        "Robotlyftet och DigiLean är exempel.",  # padding
+        "Läs mer i rapporten.",  # padding
+    ]
+    assert m.padding_share(sentences, facts, evidence) == 0.5  # 2 of 4
+    assert m.padding_share(sentences[:2], facts, evidence) == 0.0
+    assert m.padding_share([], facts, evidence) is None
+
+
+def _shape(
+    case_id: str, answerable: bool, refused: bool, split: str = "dev", **metrics: float | None
+) -> CaseResult:
+    return CaseResult(
+        case_id=case_id,
+        config="hybrid",
+        lang="sv",
+        answerable=answerable,
+        question="?",
+        refused=refused,
+        split=split,  # type: ignore[arg-type]
+        metrics=metrics,
+    )
+
+
+def test_aggregate_answer_shape() -> None:
+    results = [
+        _shape("a", True, False, lead_has_answer=1.0, answer_chars=300.0, padding_share=0.0),
+        _shape("b", True, False, lead_has_answer=0.0, answer_chars=900.0, padding_share=0.5),
+        _shape("c", True, False, lead_has_answer=1.0, answer_chars=400.0, padding_share=0.25),
+        # a wrongly refused answerable case: lead 0, its length and padding do not count
+        _shape("d", True, True, lead_has_answer=0.0, answer_chars=120.0),
+        # an unanswerable case: none of the three apply
+        _shape("e", False, True),
+    ]
+    agg = m.aggregate(results)
+    assert agg["lead_has_answer"] == 0.5  # (1 + 0 + 1 + 0) / 4 answerable
+    assert agg["answer_chars_p50"] == 400.0  # median of 300, 400, 900 (d refused)
+    assert agg["padding_share"] == pytest.approx(0.25)  # (0 + 0.5 + 0.25) / 3
+    # lower is better for length and padding; both gateable
+    assert m.lower_is_better("answer_chars_p50") and m.lower_is_better("padding_share")
+    assert not m.lower_is_better("lead_has_answer")
+    assert m.is_known_metric("answer_chars_p50") and m.is_known_metric("lead_has_answer")
+    empty = m.aggregate([_shape("x", False, True)])
+    assert empty["lead_has_answer"] is None
+    assert empty["answer_chars_p50"] is None
+
+
+def test_aggregate_by_split() -> None:
+    results = [
+        _shape("a", True, False, "dev", lead_has_answer=1.0, answer_chars=100.0),
+        _shape("b", True, False, "test", lead_has_answer=0.0, answer_chars=700.0),
+        _shape("c", True, False, "test", lead_has_answer=1.0, answer_chars=500.0),
+    ]
+    by_split = m.aggregate_by_split(results)
+    assert list(by_split) == ["dev", "test"]
+    assert by_split["dev"]["lead_has_answer"] == 1.0
+    assert by_split["dev"]["cases"] == 1
+    assert by_split["test"]["lead_has_answer"] == 0.5
+    assert by_split["test"]["answer_chars_p50"] == 600.0  # median of 500 and 700
+    assert m.aggregate_by_split([results[0]]).keys() == {"dev"}  # no test cases: no test key

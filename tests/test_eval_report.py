@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from assistant.config import REPO_ROOT
+from assistant.evaluation.charts import NEEDS_MATPLOTLIB
 from assistant.evaluation.compare import compare
 from assistant.evaluation.gate import ThresholdsError, check, load_thresholds, parse_thresholds
 from assistant.evaluation.gate import verdict as gate_verdict
 from assistant.evaluation.metrics import aggregate
 from assistant.evaluation.report import write_report
 from assistant.evaluation.results import CaseResult, ConfigResults, RunResults
+from assistant.evaluation.run import config_results
 
 
 def case(
@@ -28,13 +32,24 @@ def case(
     recall: float = 1.0,
     question: str = "Vad är 5S?",
     answer: str = "Sortera och städa [1].",
+    split: str = "dev",
+    kind: str | None = None,
+    lead: float | None = None,
 ) -> CaseResult:
+    shape: dict[str, float | None] = {}
+    if answerable:
+        shape["lead_has_answer"] = 0.0 if refused else coverage if lead is None else lead
+        if not refused:
+            shape["answer_chars"] = float(len(answer))
+            shape["padding_share"] = 0.0
     return CaseResult(
         case_id=case_id,
         config=config,
         lang="sv",
         answerable=answerable,
         question=question,
+        split=split,  # type: ignore[arg-type]
+        kind=kind,
         facts=[["sortera"], ["standardisera"]] if answerable else [],
         retrieved_ids=["doc.md#abc"],
         gains=[1],
@@ -46,15 +61,25 @@ def case(
             "fact_coverage": coverage if answerable else None,
             "citation_validity": validity,
             "language_match": 1.0,
+            **shape,
         },
         timings={"retrieve": 12.0 + len(case_id), "answer": 80.0},
     )
 
 
 def run(configs: dict[str, list[CaseResult]], when: datetime | None = None) -> RunResults:
+    """A run as the runner builds it: overall and per-split aggregates."""
     return RunResults(
         created_at=when or datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
         settings={"embedder": "fake", "top_k": 5, "cases": ["eval/cases.jsonl"]},
+        configs={n: config_results(n, cases) for n, cases in configs.items()},
+    )
+
+
+def old_run(configs: dict[str, list[CaseResult]]) -> RunResults:
+    """A run as results.json files from before splits and answer-shape metrics hold it."""
+    return RunResults(
+        created_at=datetime(2024, 12, 1, tzinfo=UTC),
         configs={
             n: ConfigResults(name=n, overall=aggregate(cases), cases=cases)
             for n, cases in configs.items()
@@ -227,6 +252,7 @@ def test_report_files(tmp_path: Path, current: RunResults) -> None:
     assert html_path.exists()
 
     md = md_path.read_text(encoding="utf-8")
+    assert "## Overall (all cases)" in md
     assert "| Metric | hybrid | keyword |" in md
     assert "| Recall@5 | 1.000 | 0.000 |" in md  # (1+1)/2 and (0+0)/2
     assert "| Fact coverage | 0.500 | 0.500 |" in md
@@ -248,18 +274,30 @@ def test_report_files(tmp_path: Path, current: RunResults) -> None:
     assert "expected facts: ✓ sortera; ✗ standardisera" in md
     assert "### keyword (2 of 3 failed)" in md
 
+    # the charts, drawn by matplotlib, as files beside report.md and linked from it
+    charts = sorted(p.name for p in (tmp_path / "report" / "charts").iterdir())
+    assert charts == ["answer-length.svg", "answers.svg", "latency.svg", "retrieval.svg"]
+    for name in charts:
+        assert f"](charts/{name})" in md
+    assert (tmp_path / "report" / "charts" / "answers.svg").read_text("utf-8").startswith("<?xml")
+
     page = html_path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count("<svg") >= 4  # bars, grid, one box plot per stage (retrieve, answer)
+    assert page.count("<svg") == 4  # the same four charts, inline
     assert "http" not in page.lower()  # no external resources (and no xmlns URL either)
     assert "<script" not in page
     assert "<link" not in page
-    assert "url(" not in page
+    assert "<metadata" not in page and "<?xml" not in page
+    # the charts' clip paths are references within the page, unique per chart
+    refs = re.findall(r"url\(([^)]*)\)", page)
+    assert refs and all(r.startswith("#chart") for r in refs)
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    for ref in set(refs):
+        assert f'id="{ref[1:]}"' in page
     # Answer text is escaped, never markup.
     assert "<b>annat</b>" not in page
     assert "&lt;b&gt;annat&lt;/b&gt; &amp; mer" in page
-    # One grid cell per case and configuration, with tooltips.
-    assert len(re.findall(r"<title>q\d · (hybrid|keyword): (PASS|FAIL)", page)) == 6
     assert "<th>Recall@5</th>" in page
 
 
@@ -275,4 +313,134 @@ def test_report_escapes_hostile_names(tmp_path: Path) -> None:
 def test_report_without_cases(tmp_path: Path) -> None:
     md_path, html_path = write_report(RunResults(), tmp_path)
     assert "# Evaluation report" in md_path.read_text(encoding="utf-8")
-    assert "No cases." in html_path.read_text(encoding="utf-8")
+    assert "No data to chart." in html_path.read_text(encoding="utf-8")
+
+
+# --- splits, answer shape, kinds, charts ---------------------------------------------------
+
+
+@pytest.fixture
+def split_run() -> RunResults:
+    # dev: both answerable cases pass; test: one of two answerable cases covers its facts,
+    # and the unanswerable test case is refused.
+    return run(
+        {
+            "hybrid": [
+                case("d1", "hybrid", kind="type-duration"),
+                case("d2", "hybrid", kind="yes-no"),
+                case("t1", "hybrid", split="test", kind="type-duration"),
+                case("t2", "hybrid", split="test", kind="type-duration", coverage=0.0),
+                case(
+                    "t3", "hybrid", split="test", kind="near-miss", answerable=False, refused=True
+                ),
+            ],
+            "extractive-v1": [
+                case("d1", "extractive-v1"),
+                case("t1", "extractive-v1", split="test", coverage=0.5, lead=0.0),
+            ],
+        }
+    )
+
+
+def test_by_split_aggregates(split_run: RunResults) -> None:
+    hybrid = split_run.configs["hybrid"]
+    assert hybrid.by_split["dev"]["cases"] == 2
+    assert hybrid.by_split["test"]["cases"] == 3
+    assert hybrid.by_split["dev"]["fact_coverage"] == 1.0
+    assert hybrid.by_split["test"]["fact_coverage"] == 0.5  # (1 + 0) / 2
+    assert hybrid.overall["fact_coverage"] == 0.75  # (1 + 1 + 1 + 0) / 4
+    assert hybrid.gated_split == "test"
+
+
+def test_gate_checks_the_test_split(split_run: RunResults) -> None:
+    thresholds = parse_thresholds("[hybrid]\nfact_coverage = 0.6\nanswer_chars_p50_max = 10\n")
+    result = gate_verdict(split_run, thresholds)
+    # all cases: coverage 0.75 would pass; the test split's 0.5 does not
+    assert [(v.metric, v.split, v.value) for v in result.violations] == [
+        ("fact_coverage", "test", 0.5),
+        ("answer_chars_p50", "test", float(len("Sortera och städa [1]."))),
+    ]
+    assert str(result.violations[0]) == "hybrid [test]: fact_coverage = 0.500 < 0.6 (min)"
+    assert result.splits == {"hybrid": "test"}
+    # a run without test cases is checked on all its cases
+    dev_only = run({"hybrid": [case("d1", "hybrid"), case("d2", "hybrid", coverage=0.0)]})
+    [v] = check(dev_only, parse_thresholds("[hybrid]\nfact_coverage = 0.6\n"))
+    assert (v.split, v.value) == ("all", 0.5)
+    assert str(v) == "hybrid: fact_coverage = 0.500 < 0.6 (min)"
+
+
+def test_report_shows_dev_and_test_and_kinds(tmp_path: Path, split_run: RunResults) -> None:
+    split_run.gate = gate_verdict(split_run, parse_thresholds("[hybrid]\nfact_coverage = 0.6\n"))
+    md_path, html_path = write_report(split_run, tmp_path)
+    md = md_path.read_text(encoding="utf-8")
+    header = "| Metric | hybrid dev | hybrid test | extractive-v1 dev | extractive-v1 test |"
+    assert header in md
+    assert "| Fact coverage | 1.000 | 0.500 | 1.000 | 0.500 |" in md
+    # lead: hybrid test t1 1, t2 0 -> 0.5; extractive-v1 test t1 0
+    assert "| Lead has answer | 1.000 | 0.500 | 1.000 | 0.000 |" in md
+    assert "| Answer length p50 (chars) | 22 | 22 | 22 | 22 |" in md
+    assert "| Cases | 2 | 3 | 1 | 1 |" in md
+    # per kind, hybrid's test split: near-miss refused; type-duration t1 covered, t2 not
+    assert "## Per kind: hybrid (test split)" in md
+    assert "| near-miss | 1 | n/a | n/a | 1.000 |" in md
+    assert "| type-duration | 2 | 0.500 | 0.500 | 0.000 |" in md
+    assert "yes-no" not in md.split("## Per kind")[1].split("##")[0]  # a dev-only kind
+    assert "Thresholds were applied to the test split (hybrid)." in md
+    assert "hybrid [test]: fact_coverage = 0.500 < 0.6 (min)" in md
+    page = html_path.read_text(encoding="utf-8")
+    assert "<h2>Dev and test</h2>" in page
+    assert "<th>hybrid<br>test</th>" in page
+    assert "Per kind: hybrid (test split)" in page
+
+
+def test_report_without_matplotlib(
+    tmp_path: Path, split_run: RunResults, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    md_path, html_path = write_report(split_run, tmp_path)
+    md, page = md_path.read_text("utf-8"), html_path.read_text("utf-8")
+    assert NEEDS_MATPLOTLIB in md
+    assert NEEDS_MATPLOTLIB in page
+    assert "<svg" not in page
+    assert not (tmp_path / "charts").exists()
+    assert "## Dev and test" in md  # the tables do not need it
+
+
+def test_an_older_results_file_still_compares(tmp_path: Path, split_run: RunResults) -> None:
+    # results.json as written before splits and the answer-shape metrics
+    data = json.loads(old_run({"hybrid": [case("d1", "hybrid")]}).model_dump_json())
+    for cfg in data["configs"].values():
+        del cfg["by_split"]
+        for key in ("lead_has_answer", "answer_chars_p50", "padding_share"):
+            del cfg["overall"][key]
+        for c in cfg["cases"]:
+            for key in ("split", "kind", "lead"):
+                del c[key]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    previous = RunResults.load(path)
+    assert previous.configs["hybrid"].cases[0].split == "dev"
+    cmp = compare(previous, split_run)
+    assert cmp.notes and "before dev/test splits" in cmp.notes[0]
+    lead = next(d for d in cmp.deltas if d.metric == "lead_has_answer")
+    assert lead.direction == "n/a"
+    md_path, _ = write_report(split_run, tmp_path / "r", cmp)
+    assert "before dev/test splits" in md_path.read_text("utf-8")
+
+
+def test_shipped_answer_shape_thresholds_are_commented_out() -> None:
+    text = (REPO_ROOT / "eval" / "thresholds.toml").read_text(encoding="utf-8")
+    assert not any(t.metric == "lead_has_answer" for t in parse_thresholds(text))
+    # uncommented, they name known metrics with the intended bounds
+    enabled = re.sub(
+        r"^# (lead_has_answer|answer_chars_p50_max|padding_share_max)",
+        r"\1",
+        text,
+        flags=re.MULTILINE,
+    )
+    bounds = {(t.metric, t.bound) for t in parse_thresholds(enabled) if t.config == "hybrid"}
+    assert {
+        ("lead_has_answer", "min"),
+        ("answer_chars_p50", "max"),
+        ("padding_share", "max"),
+    } <= bounds

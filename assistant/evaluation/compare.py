@@ -49,6 +49,10 @@ class Comparison(BaseModel):
     removed_cases: dict[str, list[str]] = Field(
         default_factory=dict, description="Per configuration: case ids only in the previous run."
     )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What limits the comparison, e.g. a previous run from before splits.",
+    )
 
     @property
     def regressions(self) -> list[Flip]:
@@ -75,12 +79,14 @@ def _direction(
 
 def compare(previous: RunResults, current: RunResults) -> Comparison:
     """Metric deltas for every metric of every configuration present in both runs (current
-    order), and the cases (matched by id) whose pass/fail verdict changed."""
+    order; on all cases of each run), and the cases (matched by id) whose pass/fail verdict
+    changed."""
     out = Comparison(
         previous_created_at=previous.created_at.isoformat(timespec="seconds"),
         current_created_at=current.created_at.isoformat(timespec="seconds"),
         added_configs=[n for n in current.configs if n not in previous.configs],
         removed_configs=[n for n in previous.configs if n not in current.configs],
+        notes=_notes(previous, current),
     )
     for name, cur in current.configs.items():
         prev = previous.configs.get(name)
@@ -121,3 +127,20 @@ def compare(previous: RunResults, current: RunResults) -> Comparison:
         if removed:
             out.removed_cases[name] = removed
     return out
+
+
+def _notes(previous: RunResults, current: RunResults) -> list[str]:
+    notes = []
+    if previous.configs and not any(c.by_split for c in previous.configs.values()):
+        notes.append(
+            "The previous results.json is from before dev/test splits: the comparison is on all "
+            "cases of each run, and metrics it did not measure (lead has answer, answer length, "
+            "padding share) show as n/a."
+        )
+    before, after = previous.settings.get("split"), current.settings.get("split")
+    if before is not None and after is not None and before != after:
+        notes.append(
+            f"The runs cover different splits (previous: {before}, current: {after}): "
+            "the figures are not comparable."
+        )
+    return notes

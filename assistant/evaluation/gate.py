@@ -7,6 +7,8 @@ bound, ``metric_max = value`` an upper bound::
     recall_at_5 = 0.9
     wrong_refusal_rate_max = 0.1
 
+Thresholds apply to the **test** split of a configuration when it ran test cases (the dev
+split is where the answerer is tuned, so passing there proves little), else to all its cases.
 Tables naming a configuration that is not in the run are skipped (reported, not failed). A
 metric the run could not measure (value None, e.g. refusal recall without unanswerable cases)
 is a violation: a gate that passes because nothing was measured is no gate.
@@ -84,13 +86,15 @@ def parse_thresholds(text: str, source: str = "<thresholds>") -> list[Threshold]
 
 
 def check(results: RunResults, thresholds: list[Threshold]) -> list[Violation]:
-    """Every threshold of a configuration in the run that its overall metrics break."""
+    """Every threshold of a configuration in the run that its metrics break: those of its test
+    split when it ran test cases, else those of all its cases."""
     violations: list[Violation] = []
     for t in thresholds:
         config = results.configs.get(t.config)
         if config is None:
             continue
-        value = config.overall.get(t.metric)
+        split = config.gated_split
+        value = config.metrics_for(split).get(t.metric)
         broken = (
             value is None
             or (t.bound == "min" and value < t.value)
@@ -99,7 +103,12 @@ def check(results: RunResults, thresholds: list[Threshold]) -> list[Violation]:
         if broken:
             violations.append(
                 Violation(
-                    config=t.config, metric=t.metric, bound=t.bound, threshold=t.value, value=value
+                    config=t.config,
+                    metric=t.metric,
+                    bound=t.bound,
+                    threshold=t.value,
+                    value=value,
+                    split=split,
                 )
             )
     return violations
@@ -110,8 +119,10 @@ def verdict(
 ) -> GateVerdict:
     """:func:`check` plus the threshold tables that named no configuration of the run."""
     skipped = sorted({t.config for t in thresholds if t.config not in results.configs})
+    checked = dict.fromkeys(t.config for t in thresholds if t.config in results.configs)
     return GateVerdict(
         thresholds_file=str(thresholds_file) if thresholds_file else None,
         violations=check(results, thresholds),
         skipped=skipped,
+        splits={name: results.configs[name].gated_split for name in checked},
     )

@@ -26,6 +26,17 @@ Definitions (the numbers in the report mean exactly this):
   (``supported is True``; unchecked sentences count as unsupported).
 - **refusals**: precision = correct refusals / refusals, recall = correct refusals /
   unanswerable cases, wrong-refusal rate = refused answerable cases / answerable cases.
+- **lead has answer** (answerable cases): 1 when the answer's first sentence (the lead; the
+  first sentence of the answer text when the answer has no sentences) contains a phrase of any
+  facts group, else 0; a refused answerable case scores 0. Overall: the mean.
+- **answer length** is ``len(answer.text)`` in characters; overall ``answer_chars_p50`` is the
+  median over the answered (not refused) answerable cases.
+- **padding share** (answered answerable cases): the share of answer sentences that hold no
+  expected fact and no evidence. A sentence holds evidence when, normalised, it contains an
+  evidence phrase, an evidence phrase contains it, or the two share a run of at least
+  ``EVIDENCE_RUN`` consecutive words. Overall: the mean.
+- Markdown emphasis (``*``) and ``[n]`` markers are removed before the answer metrics match
+  phrases, so marking the answer span (``*18 månader*``) changes no figure.
 - **latency** percentiles use linear interpolation between closest ranks (numpy's default):
   the p-th percentile of sorted values v_0..v_{n-1} sits at rank r = p/100 * (n-1).
 
@@ -42,6 +53,7 @@ from typing import NamedTuple
 from assistant.evaluation.cases import contains_phrase, normalise_for_match
 from assistant.evaluation.results import CaseResult
 from assistant.models import AnswerSentence
+from assistant.sentences import split_sentences
 
 RECALL_KS: tuple[int, ...] = (1, 3, 5, 10)
 NDCG_K = 10
@@ -53,6 +65,9 @@ RETRIEVAL_METRICS: tuple[str, ...] = (
 )
 ANSWER_METRICS: tuple[str, ...] = (
     "fact_coverage",
+    "lead_has_answer",
+    "answer_chars_p50",
+    "padding_share",
     "citation_validity",
     "citation_support",
     "refusal_precision",
@@ -71,7 +86,13 @@ JUDGE_METRICS: tuple[str, ...] = ("judge_faithfulness", "judge_relevance")
 JUDGE_COUNTS: tuple[str, ...] = ("judge_errors",)
 JUDGE_KEYS: tuple[str, ...] = JUDGE_METRICS + JUDGE_COUNTS
 #: Metrics where lower is better (plus every latency metric).
-LOWER_IS_BETTER: frozenset[str] = frozenset({"wrong_refusal_rate", "errors", "judge_errors"})
+LOWER_IS_BETTER: frozenset[str] = frozenset(
+    {"wrong_refusal_rate", "answer_chars_p50", "padding_share", "errors", "judge_errors"}
+)
+#: Metrics counted in characters (shown as whole numbers), not rates.
+CHAR_METRICS: tuple[str, ...] = ("answer_chars_p50",)
+#: Words in a run an answer sentence must share with an evidence phrase to hold evidence.
+EVIDENCE_RUN = 6
 LATENCY_PERCENTILES: tuple[int, ...] = (50, 95)
 #: Latency metric names: ``latency_<stage>_p50_ms``, ``latency_<stage>_p95_ms``.
 LATENCY_METRIC = re.compile(r"^latency_(?P<stage>[a-z0-9_]+?)_p(?P<p>\d+)_ms$")
@@ -81,6 +102,9 @@ LABELS: dict[str, str] = {
     "mrr": "MRR",
     f"ndcg_at_{NDCG_K}": f"nDCG@{NDCG_K}",
     "fact_coverage": "Fact coverage",
+    "lead_has_answer": "Lead has answer",
+    "answer_chars_p50": "Answer length p50 (chars)",
+    "padding_share": "Padding share",
     "citation_validity": "Citation validity",
     "citation_support": "Citation support",
     "refusal_precision": "Refusal precision",
@@ -199,9 +223,18 @@ def retrieval_metrics(gains: Sequence[int], k_pool: int | None = None) -> dict[s
 # --- answers -----------------------------------------------------------------------------
 
 
+_MARKERS = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+
+
+def plain(text: str) -> str:
+    """Answer Markdown as plain text for matching: ``*``/``**`` emphasis and ``[n]`` source
+    markers removed (a marker becomes a space)."""
+    return _MARKERS.sub(" ", text.replace("*", ""))
+
+
 def facts_covered(answer_text: str, facts: Sequence[Sequence[str]]) -> list[bool]:
     """For each facts group, whether the answer contains any of its phrases."""
-    answer = normalise_for_match(answer_text)
+    answer = normalise_for_match(plain(answer_text))
     return [any(_has(answer, p) for p in group) for group in facts]
 
 
@@ -216,6 +249,65 @@ def fact_coverage(answer_text: str, facts: Sequence[Sequence[str]]) -> float | N
         return None
     covered = facts_covered(answer_text, facts)
     return sum(covered) / len(covered)
+
+
+def lead_sentence(sentences: Sequence[str], answer_text: str) -> str:
+    """The answer's first sentence: ``sentences[0]``, or without sentences the first sentence
+    of the answer text ("" for an empty answer)."""
+    if sentences:
+        return sentences[0]
+    return (answer_sentences_of(answer_text) or [""])[0]
+
+
+def answer_sentences_of(answer_text: str) -> list[str]:
+    """The sentences of an answer text (for answers that carry no sentence list)."""
+    text = plain(answer_text)
+    return [text[s:e].strip() for s, e in split_sentences(text) if text[s:e].strip()]
+
+
+def lead_has_answer(lead: str, facts: Sequence[Sequence[str]], refused: bool = False) -> float:
+    """1.0 when the lead sentence holds a phrase of any facts group; 0.0 otherwise and for a
+    refusal."""
+    if refused:
+        return 0.0
+    return 1.0 if any(facts_covered(lead, facts)) else 0.0
+
+
+def _words(normalised: str) -> list[str]:
+    return re.findall(r"\w+", normalised)
+
+
+def _runs(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def holds_evidence(sentence: str, evidence: Sequence[str], run: int = EVIDENCE_RUN) -> bool:
+    """True when the sentence (normalised) contains an evidence phrase, is contained in one, or
+    shares a run of ``run`` consecutive words with one."""
+    text = normalise_for_match(plain(sentence))
+    if not text:
+        return False
+    runs = _runs(_words(text), run)
+    for phrase in evidence:
+        needle = normalise_for_match(phrase)
+        if not needle:
+            continue
+        if needle in text or text in needle or runs & _runs(_words(needle), run):
+            return True
+    return False
+
+
+def padding_share(
+    sentences: Sequence[str], facts: Sequence[Sequence[str]], evidence: Sequence[str]
+) -> float | None:
+    """Share of answer sentences holding no expected fact and no evidence; None when the answer
+    has no sentences."""
+    if not sentences:
+        return None
+    padding = sum(
+        1 for s in sentences if not any(facts_covered(s, facts)) and not holds_evidence(s, evidence)
+    )
+    return padding / len(sentences)
 
 
 def citation_validity(
@@ -302,7 +394,9 @@ def _mean(values: Iterable[float | None]) -> float | None:
 def aggregate(case_results: Sequence[CaseResult]) -> dict[str, float | None]:
     """Overall metrics of one configuration from its case results.
 
-    Retrieval metrics and fact coverage average over answerable cases; citation validity and
+    Retrieval metrics, fact coverage, lead has answer and padding share average over
+    answerable cases (that have the value); ``answer_chars_p50`` is the median length of the
+    answered answerable cases; citation validity and
     support over cases where they apply; language match and pass rate over all cases.
     Latency adds ``latency_<stage>_p50_ms`` / ``_p95_ms`` for every stage timed. Also
     ``cases`` and ``errors`` counts.
@@ -312,6 +406,14 @@ def aggregate(case_results: Sequence[CaseResult]) -> dict[str, float | None]:
     for name in RETRIEVAL_METRICS:
         out[name] = _mean(c.metrics.get(name) for c in answerable)
     out["fact_coverage"] = _mean(c.metrics.get("fact_coverage") for c in answerable)
+    out["lead_has_answer"] = _mean(c.metrics.get("lead_has_answer") for c in answerable)
+    lengths = [
+        v
+        for c in answerable
+        if not c.refused and c.error is None and (v := c.metrics.get("answer_chars")) is not None
+    ]
+    out["answer_chars_p50"] = percentiles(lengths, [50])[0] if lengths else None
+    out["padding_share"] = _mean(c.metrics.get("padding_share") for c in answerable)
     out["citation_validity"] = _mean(c.metrics.get("citation_validity") for c in case_results)
     out["citation_support"] = _mean(c.metrics.get("citation_support") for c in case_results)
     ran = [c for c in case_results if c.error is None]
@@ -324,6 +426,19 @@ def aggregate(case_results: Sequence[CaseResult]) -> dict[str, float | None]:
     out.update(latency_summary(case_results))
     out["cases"] = float(len(case_results))
     out["errors"] = float(len(case_results) - len(ran))
+    return out
+
+
+SPLITS: tuple[str, ...] = ("dev", "test")
+
+
+def aggregate_by_split(case_results: Sequence[CaseResult]) -> dict[str, dict[str, float | None]]:
+    """:func:`aggregate` per split (``dev``, ``test``), for the splits that have cases."""
+    out: dict[str, dict[str, float | None]] = {}
+    for split in SPLITS:
+        cases = [c for c in case_results if c.split == split]
+        if cases:
+            out[split] = aggregate(cases)
     return out
 
 

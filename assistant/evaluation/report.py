@@ -1,48 +1,57 @@
-"""The evaluation report: Markdown and a self-contained HTML page with hand-made SVG charts.
+"""The evaluation report: Markdown with chart files beside it, and a self-contained HTML page.
 
-The HTML page has inline CSS and inline SVG only: no scripts, no fonts, no external URLs, so
-it can be mailed or archived as one file. Every piece of text from cases, answers and settings
-is HTML-escaped.
+Charts are drawn by matplotlib (``charts.py``, optional): written as ``charts/*.svg`` next to
+``report.md``, which links them, and inlined into ``report.html``. Without matplotlib both
+reports are written all the same, with a line saying how to get the charts. The HTML page has
+inline CSS and inline SVG only: no scripts, no fonts, no external URLs, so it can be mailed or
+archived as one file. Every piece of text from cases, answers and settings is HTML-escaped.
 """
 
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from assistant.evaluation.charts import NEEDS_MATPLOTLIB, Chart, inline_svg, render_charts
 from assistant.evaluation.compare import Comparison, Flip, MetricDelta
 from assistant.evaluation.metrics import (
+    CHAR_METRICS,
     COUNTS,
     JUDGE_COUNTS,
     JUDGE_KEYS,
     JUDGE_METRICS,
     LATENCY_METRIC,
     METRICS,
+    SPLITS,
     facts_covered,
     label,
     lower_is_better,
-    percentiles,
-    stage_timings,
 )
-from assistant.evaluation.results import CaseResult, RunResults
+from assistant.evaluation.results import CaseResult, ConfigResults, RunResults
 
 EXCERPT_CHARS = 300
-GRID_WRAP = 50  # cases per row of the pass/fail grid
-# Okabe-Ito, colour-blind safe.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999933", "#000000")
-PASS_COLOUR, FAIL_COLOUR, ERROR_COLOUR, MISSING_COLOUR = "#2e7d32", "#c62828", "#4a148c", "#dddddd"
+CHARTS_DIR = "charts"
+#: Configurations that are baselines, not the product (the per-kind table skips them).
+BASELINE_CONFIGS = frozenset({"extractive-v1", "naive-rag"})
+SPLIT_ROWS_LATENCY = ("latency_total_p50_ms", "latency_total_p95_ms")
 
 
 def write_report(
     results: RunResults, out_dir: Path, comparison: Comparison | None = None
 ) -> tuple[Path, Path]:
-    """Write ``report.md`` and ``report.html`` into ``out_dir``; return their paths."""
+    """Write ``report.md``, ``report.html`` and (with matplotlib) ``charts/*.svg`` into
+    ``out_dir``; return the two reports' paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    charts = render_charts(results)
+    if charts is not None:
+        folder = out_dir / CHARTS_DIR
+        folder.mkdir(exist_ok=True)
+        for chart in charts:
+            (folder / f"{chart.name}.svg").write_text(chart.svg, encoding="utf-8")
     md_path, html_path = out_dir / "report.md", out_dir / "report.html"
-    md_path.write_text(render_markdown(results, comparison), encoding="utf-8")
-    html_path.write_text(render_html(results, comparison), encoding="utf-8")
+    md_path.write_text(render_markdown(results, comparison, charts), encoding="utf-8")
+    html_path.write_text(render_html(results, comparison, charts), encoding="utf-8")
     return md_path, html_path
 
 
@@ -67,6 +76,8 @@ def fmt(metric: str, value: float | None) -> str:
         return "n/a"
     if metric in COUNTS or metric in JUDGE_COUNTS:
         return str(int(value))
+    if metric in CHAR_METRICS:
+        return f"{value:.0f}"
     if LATENCY_METRIC.match(metric):
         return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
     return f"{value:.3f}"
@@ -116,7 +127,9 @@ def failed_cases(results: RunResults) -> dict[str, list[CaseResult]]:
 
 
 def _case_status(case: CaseResult) -> str:
-    parts = ["answerable" if case.answerable else "unanswerable", case.lang]
+    parts = ["answerable" if case.answerable else "unanswerable", case.lang, case.split]
+    if case.kind:
+        parts.append(case.kind)
     if case.turns:
         parts.append(f"{case.turns} earlier turns")
     if case.refused:
@@ -124,6 +137,73 @@ def _case_status(case: CaseResult) -> str:
     if case.error:
         parts.append("error")
     return ", ".join(parts)
+
+
+def has_splits(results: RunResults) -> bool:
+    return any(cfg.by_split for cfg in results.configs.values())
+
+
+def split_rows(results: RunResults) -> list[str]:
+    """Metric keys of the dev/test table: the rates, total latency and the case count."""
+    present: dict[str, None] = {}
+    for cfg in results.configs.values():
+        for values in cfg.by_split.values():
+            present.update(dict.fromkeys(values))
+    keys = [*METRICS, *SPLIT_ROWS_LATENCY, "cases"]
+    return [k for k in keys if k in present]
+
+
+def split_columns(results: RunResults) -> list[tuple[str, str]]:
+    """(configuration, split) pairs, dev before test, for the splits each one ran."""
+    return [(n, s) for n, cfg in results.configs.items() for s in SPLITS if s in cfg.by_split]
+
+
+def product_config(results: RunResults) -> ConfigResults | None:
+    """The product's configuration: ``hybrid`` when it ran, else the first non-baseline."""
+    if "hybrid" in results.configs:
+        return results.configs["hybrid"]
+    return next((c for n, c in results.configs.items() if n not in BASELINE_CONFIGS), None)
+
+
+def kind_rows(cfg: ConfigResults) -> tuple[str, list[list[str]]]:
+    """The per-kind table of one configuration on its test split (all cases when it ran no
+    test cases): kind, cases, lead has answer, fact coverage, refusal rate."""
+    split = cfg.gated_split
+    cases = [c for c in cfg.cases if split == "all" or c.split == split]
+    kinds: dict[str, list[CaseResult]] = {}
+    for c in sorted(cases, key=lambda c: c.kind or "~"):
+        kinds.setdefault(c.kind or "(no kind)", []).append(c)
+
+    def mean(values: list[float | None]) -> str:
+        present = [v for v in values if v is not None]
+        return f"{sum(present) / len(present):.3f}" if present else "n/a"
+
+    rows = []
+    for kind, group in kinds.items():
+        answerable = [c for c in group if c.answerable]
+        rows.append(
+            [
+                kind,
+                str(len(group)),
+                mean([c.metrics.get("lead_has_answer") for c in answerable]),
+                mean([c.metrics.get("fact_coverage") for c in answerable]),
+                mean([float(c.refused) for c in group]),
+            ]
+        )
+    return split, rows
+
+
+KIND_HEADER = ["Kind", "Cases", "Lead has answer", "Fact coverage", "Refusal rate"]
+
+
+def gate_note(results: RunResults) -> str:
+    gate = results.gate
+    if gate is None or not gate.splits:
+        return ""
+    tested = sorted(n for n, s in gate.splits.items() if s == "test")
+    if not tested:
+        return "Thresholds were applied to all cases (the run has no test cases)."
+    return f"Thresholds were applied to the test split ({', '.join(tested)})."
 
 
 def _settings_items(results: RunResults) -> list[tuple[str, str]]:
@@ -152,16 +232,45 @@ def _md_table(
     return lines
 
 
-def render_markdown(results: RunResults, comparison: Comparison | None = None) -> str:
+def render_markdown(
+    results: RunResults, comparison: Comparison | None = None, charts: list[Chart] | None = None
+) -> str:
+    """The Markdown report; ``charts`` (from :func:`render_charts`, written under
+    ``charts/``) are linked, and without them a line says how to get them."""
     names = list(results.configs)
     out = ["# Evaluation report", ""]
     out += [f"- **{k}**: {_md_cell(v)}" for k, v in _settings_items(results)]
-    out += ["", "## Overall", ""]
+    descriptions = [(n, c.description) for n, c in results.configs.items() if c.description]
+    if descriptions:
+        out += ["", "Configurations:", ""]
+        out += [f"- **{_md_cell(n)}**: {_md_cell(d)}" for n, d in descriptions]
+    out += ["", "## Overall (all cases)", ""]
     rows = [
         [label(m), *(fmt(m, results.configs[n].overall.get(m)) for n in names)]
         for m in metric_rows(results)
     ]
     out += _md_table(["Metric", *names], rows)
+
+    if has_splits(results):
+        columns = split_columns(results)
+        out += ["", "## Dev and test", ""]
+        out.append(
+            "dev cases may be used to tune the answerer; test cases only measure it, so the "
+            "test columns are the honest figures."
+        )
+        out.append("")
+        rows = [
+            [label(m), *(fmt(m, results.configs[n].by_split[s].get(m)) for n, s in columns)]
+            for m in split_rows(results)
+        ]
+        out += _md_table(["Metric", *(f"{n} {s}" for n, s in columns)], rows)
+
+    product = product_config(results)
+    if product is not None and product.cases:
+        split, rows = kind_rows(product)
+        scope = "test split" if split == "test" else "all cases"
+        out += ["", f"## Per kind: {_md_cell(product.name)} ({scope})", ""]
+        out += _md_table(KIND_HEADER, rows)
 
     if results.gate is not None:
         gate = results.gate
@@ -170,9 +279,19 @@ def render_markdown(results: RunResults, comparison: Comparison | None = None) -
             f"**{'PASSED' if gate.passed else 'FAILED'}**"
             + (f" ({_md_cell(gate.thresholds_file)})" if gate.thresholds_file else "")
         )
+        if gate_note(results):
+            out += ["", gate_note(results)]
         out += [""] + [f"- {_md_cell(str(v))}" for v in gate.violations]
         if gate.skipped:
             out.append(f"- skipped (not in this run): {', '.join(gate.skipped)}")
+
+    out += ["", "## Charts", ""]
+    if charts is None:
+        out.append(NEEDS_MATPLOTLIB)
+    elif not charts:
+        out.append("No data to chart.")
+    for chart in charts or []:
+        out += [f"![{chart.title}]({CHARTS_DIR}/{chart.name}.svg)", ""]
 
     out += _md_judge(results)
 
@@ -183,6 +302,7 @@ def render_markdown(results: RunResults, comparison: Comparison | None = None) -
             f"current run {comparison.current_created_at}: previous → current (change). "
             "Metrics unchanged in every configuration are omitted."
         )
+        out += [f"\n{_md_cell(note)}" for note in comparison.notes]
         out.append("")
         configs, grid = comparison_grid(comparison)
         if grid:
@@ -242,7 +362,7 @@ td.best{font-weight:700}.better{color:#2e7d32}.worse{color:#c62828}
 .pass{background:#2e7d32}.fail{background:#c62828}
 dl.settings{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem}
 dl.settings dt{font-weight:600}dl.settings dd{margin:0}
-svg{max-width:100%;height:auto;font-size:11px}svg text{fill:#333}
+svg{max-width:100%;height:auto}figure{margin:1rem 0}figcaption{color:#666}
 details{margin:.3rem 0}summary{cursor:pointer}.muted{color:#666}
 .facts li.ok::marker{content:"✓ ";color:#2e7d32}
 .facts li.missing::marker{content:"✗ ";color:#c62828}
@@ -254,7 +374,10 @@ def e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def render_html(results: RunResults, comparison: Comparison | None = None) -> str:
+def render_html(
+    results: RunResults, comparison: Comparison | None = None, charts: list[Chart] | None = None
+) -> str:
+    """The self-contained HTML report, ``charts`` inlined (a note instead when None)."""
     names = list(results.configs)
     parts = [
         "<!DOCTYPE html>",
@@ -280,11 +403,22 @@ def render_html(results: RunResults, comparison: Comparison | None = None) -> st
             parts.append(
                 f'<p class="muted">Skipped (not in this run): {e(", ".join(gate.skipped))}</p>'
             )
+        if gate_note(results):
+            parts.append(f'<p class="muted">{e(gate_note(results))}</p>')
 
-    parts += ["<h2>Overall</h2>", _html_overall(results, names)]
-    parts += ["<h2>Metrics per configuration</h2>", svg_metric_bars(results)]
-    parts += ["<h2>Cases: pass / fail</h2>", svg_pass_grid(results)]
-    parts += ["<h2>Latency per stage</h2>", svg_latency(results)]
+    described = [(n, c.description) for n, c in results.configs.items() if c.description]
+    if described:
+        items = "".join(f"<li><b>{e(n)}</b>: {e(d)}</li>" for n, d in described)
+        parts.append(f"<ul>{items}</ul>")
+    parts += ["<h2>Overall (all cases)</h2>", _html_overall(results, names)]
+    if has_splits(results):
+        parts += ["<h2>Dev and test</h2>", _html_splits(results)]
+    product = product_config(results)
+    if product is not None and product.cases:
+        split, rows = kind_rows(product)
+        scope = "test split" if split == "test" else "all cases"
+        parts += [f"<h2>Per kind: {e(product.name)} ({scope})</h2>", _html_table(KIND_HEADER, rows)]
+    parts += ["<h2>Charts</h2>", _html_charts(charts)]
     parts += _html_judge(results)
     if comparison is not None:
         parts += ["<h2>Comparison with the previous run</h2>", _html_comparison(comparison)]
@@ -311,12 +445,59 @@ def _html_overall(results: RunResults, names: list[str]) -> str:
     return f"<table><thead><tr><th>Metric</th>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _html_splits(results: RunResults) -> str:
+    columns = split_columns(results)
+    head = "".join(f"<th>{e(n)}<br>{e(s)}</th>" for n, s in columns)
+    body = "".join(
+        f"<tr><th>{e(label(m))}</th>"
+        + "".join(
+            f'<td class="num">{e(fmt(m, results.configs[n].by_split[s].get(m)))}</td>'
+            for n, s in columns
+        )
+        + "</tr>"
+        for m in split_rows(results)
+    )
+    note = (
+        '<p class="muted">dev cases may be used to tune the answerer; test cases only measure '
+        "it, so the test columns are the honest figures.</p>"
+    )
+    return (
+        f"{note}<table><thead><tr><th>Metric</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _html_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{e(c)}</td>" if i == 0 else f'<td class="num">{e(c)}</td>'
+            for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html_charts(charts: list[Chart] | None) -> str:
+    if charts is None:
+        return f'<p class="muted">{e(NEEDS_MATPLOTLIB)}</p>'
+    if not charts:
+        return '<p class="muted">No data to chart.</p>'
+    return "\n".join(
+        f"<figure>{inline_svg(c.svg, f'chart{i}')}<figcaption>{e(c.title)}</figcaption></figure>"
+        for i, c in enumerate(charts)
+    )
+
+
 def _html_comparison(comparison: Comparison) -> str:
     out = [
         f'<p class="muted">Previous run {e(comparison.previous_created_at)}, current run '
         f"{e(comparison.current_created_at)}: previous → current (change). Metrics unchanged in "
         "every configuration are omitted.</p>"
     ]
+    out += [f"<p>{e(note)}</p>" for note in comparison.notes]
     configs, grid = comparison_grid(comparison)
     if grid:
         head = "".join(f"<th>{e(c)}</th>" for c in configs)
@@ -385,234 +566,6 @@ def _html_failed(results: RunResults) -> str:
             out.append(f"<blockquote>{e(excerpt(case.answer)) or '(empty answer)'}</blockquote>")
             out.append("</details>")
     return "\n".join(out)
-
-
-# --- SVG charts -------------------------------------------------------------------------
-
-
-def _svg(width: float, height: float, body: list[str], title: str) -> str:
-    # Inline SVG in HTML5 needs no xmlns, which keeps the page free of any URL.
-    return (
-        f'<svg viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
-        f'role="img" aria-label="{e(title)}">' + "".join(body) + "</svg>"
-    )
-
-
-def _legend(names: list[str], x: float, y: float) -> list[str]:
-    out = []
-    for i, name in enumerate(names):
-        yy = y + i * 16
-        out.append(
-            f'<rect x="{x:.1f}" y="{yy - 9:.1f}" width="10" height="10" fill="{_colour(i)}"/>'
-        )
-        out.append(f'<text x="{x + 15:.1f}" y="{yy:.1f}">{e(name)}</text>')
-    return out
-
-
-def _colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
-
-
-def svg_metric_bars(results: RunResults) -> str:
-    """Grouped bars: one group per rate metric (0..1), one bar per configuration."""
-    names = list(results.configs)
-    metrics = [
-        m for m in METRICS if any(results.configs[n].overall.get(m) is not None for n in names)
-    ]
-    if not names or not metrics:
-        return '<p class="muted">No metrics to plot.</p>'
-    bar, gap, left, top, plot_h = 12.0, 14.0, 40.0, 12.0, 200.0
-    # Labels are rotated by 40 degrees: about 6.5 px per character, sin(40) = 0.64 of it down.
-    bottom = 24 + 0.64 * 6.5 * max(len(_bar_label(m)) for m in metrics)
-    group_w = bar * len(names) + gap
-    legend_w = 24 + 7 * max(len(n) for n in names)
-    width = left + group_w * len(metrics) + 20 + legend_w
-    height = top + plot_h + bottom
-    body = []
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        y = top + plot_h * (1 - tick)
-        body.append(
-            f'<line x1="{left:.1f}" x2="{left + group_w * len(metrics):.1f}" y1="{y:.1f}" '
-            f'y2="{y:.1f}" stroke="#e0e0e0"/>'
-        )
-        body.append(f'<text x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>')
-    for gi, m in enumerate(metrics):
-        gx = left + gi * group_w + gap / 2
-        for ci, n in enumerate(names):
-            v = results.configs[n].overall.get(m)
-            x = gx + ci * bar
-            tip = f"{n} · {label(m)}: {fmt(m, v)}"
-            if v is None:
-                body.append(
-                    f'<text x="{x + bar / 2:.1f}" y="{top + plot_h - 3:.1f}" text-anchor="middle" '
-                    f'font-size="8"><title>{e(tip)}</title>-</text>'
-                )
-                continue
-            h = plot_h * max(0.0, min(1.0, v))
-            body.append(
-                f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar - 1:.1f}" '
-                f'height="{h:.1f}" fill="{_colour(ci)}"><title>{e(tip)}</title></rect>'
-            )
-        lx, ly = gx + group_w / 2 - gap / 2, top + plot_h + 10
-        body.append(
-            f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="end" '
-            f'transform="rotate(-40 {lx:.1f} {ly:.1f})">{e(_bar_label(m))}</text>'
-        )
-    body.append(
-        f'<line x1="{left:.1f}" x2="{left:.1f}" y1="{top:.1f}" y2="{top + plot_h:.1f}" '
-        'stroke="#999"/>'
-    )
-    body += _legend(names, left + group_w * len(metrics) + 20, top + 10)
-    return _svg(width, height, body, "Metrics per configuration")
-
-
-def _bar_label(metric: str) -> str:
-    return label(metric) + (" (lower is better)" if lower_is_better(metric) else "")
-
-
-def svg_pass_grid(results: RunResults) -> str:
-    """One cell per case and configuration: rows are configurations, columns cases (wrapped)."""
-    names = list(results.configs)
-    ids: dict[str, None] = {}
-    for n in names:
-        ids.update(dict.fromkeys(c.case_id for c in results.configs[n].cases))
-    case_ids = list(ids)
-    if not names or not case_ids:
-        return '<p class="muted">No cases.</p>'
-    by_config = {n: {c.case_id: c for c in results.configs[n].cases} for n in names}
-    cell, pad = 14.0, 2.0
-    left = 12 + 7 * max(len(n) for n in names)
-    per_row = min(GRID_WRAP, len(case_ids))
-    block_h = 16 + len(names) * (cell + pad) + 10
-    blocks = math.ceil(len(case_ids) / per_row)
-    width = left + per_row * (cell + pad) + 10
-    height = blocks * block_h + 24
-    body = []
-    for b in range(blocks):
-        chunk = case_ids[b * per_row : (b + 1) * per_row]
-        y0 = b * block_h
-        body.append(
-            f'<text x="{left:.1f}" y="{y0 + 11:.1f}" class="muted">cases {b * per_row + 1}-'
-            f"{b * per_row + len(chunk)}</text>"
-        )
-        for ri, n in enumerate(names):
-            y = y0 + 16 + ri * (cell + pad)
-            body.append(
-                f'<text x="{left - 6:.1f}" y="{y + cell - 3:.1f}" text-anchor="end">{e(n)}</text>'
-            )
-            for ci, case_id in enumerate(chunk):
-                case = by_config[n].get(case_id)
-                colour, tip = _grid_cell(n, case_id, case)
-                x = left + ci * (cell + pad)
-                body.append(
-                    f'<rect x="{x:.1f}" y="{y:.1f}" width="{cell:.0f}" height="{cell:.0f}" '
-                    f'fill="{colour}"><title>{e(tip)}</title></rect>'
-                )
-    ly = blocks * block_h + 12
-    for i, (text, colour) in enumerate(
-        (
-            ("pass", PASS_COLOUR),
-            ("fail", FAIL_COLOUR),
-            ("error", ERROR_COLOUR),
-            ("not run", MISSING_COLOUR),
-        )
-    ):
-        x = left + i * 80
-        body.append(f'<rect x="{x:.1f}" y="{ly - 9:.1f}" width="10" height="10" fill="{colour}"/>')
-        body.append(f'<text x="{x + 14:.1f}" y="{ly:.1f}">{text}</text>')
-    return _svg(width, height, body, "Pass or fail per case and configuration")
-
-
-def _grid_cell(config: str, case_id: str, case: CaseResult | None) -> tuple[str, str]:
-    if case is None:
-        return MISSING_COLOUR, f"{case_id} · {config}: not run"
-    if case.error:
-        return ERROR_COLOUR, f"{case_id} · {config}: ERROR {case.error} — {case.question}"
-    verdict = "PASS" if case.passed else "FAIL"
-    detail = [_case_status(case)]
-    coverage = case.metrics.get("fact_coverage")
-    if coverage is not None:
-        detail.append(f"fact coverage {coverage:.2f}")
-    colour = PASS_COLOUR if case.passed else FAIL_COLOUR
-    return colour, f"{case_id} · {config}: {verdict} ({', '.join(detail)}) — {case.question}"
-
-
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 4, 5, 6, 8, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
-
-
-def svg_latency(results: RunResults) -> str:
-    """A box plot per stage: one row per configuration. Whiskers min-max, box p25-p75, a line
-    at the median and a diamond at p95. Each stage has its own millisecond scale."""
-    names = list(results.configs)
-    timings = {n: stage_timings(results.configs[n].cases) for n in names}
-    stages: dict[str, None] = {}
-    for n in names:
-        stages.update(dict.fromkeys(timings[n]))
-    if not stages:
-        return '<p class="muted">No timings recorded.</p>'
-    charts = []
-    row_h, left, plot_w = 20.0, 12 + 7 * max(len(n) for n in names), 480.0
-    for stage in stages:
-        top_value = _nice_max(max(max(v) for n in names if (v := timings[n].get(stage))))
-        scale = plot_w / top_value
-        height = 22 + row_h * len(names) + 26
-        body = [f'<text x="0" y="12" font-weight="600">{e(stage)}</text>']
-        axis_y = 22 + row_h * len(names)
-        for i in range(5):
-            t = top_value * i / 4
-            x = left + t * scale
-            body.append(
-                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="18" y2="{axis_y:.1f}" stroke="#eee"/>'
-            )
-            body.append(
-                f'<text x="{x:.1f}" y="{axis_y + 14:.1f}" text-anchor="middle">{t:g} ms</text>'
-            )
-        for ri, n in enumerate(names):
-            values = timings[n].get(stage)
-            y = 22 + ri * row_h
-            cy = y + row_h / 2
-            body.append(
-                f'<text x="{left - 6:.1f}" y="{cy + 4:.1f}" text-anchor="end">{e(n)}</text>'
-            )
-            if not values:
-                continue
-            lo, q1, med, q3, p95, hi = percentiles(values, (0, 25, 50, 75, 95, 100))
-            tip = (
-                f"{n} · {stage}: n={len(values)}, min {lo:.1f}, p50 {med:.1f}, "
-                f"p95 {p95:.1f}, max {hi:.1f} ms"
-            )
-            colour = _colour(ri)
-            body.append(f"<g><title>{e(tip)}</title>")
-            body.append(
-                f'<line x1="{left + lo * scale:.1f}" x2="{left + hi * scale:.1f}" y1="{cy:.1f}" '
-                f'y2="{cy:.1f}" stroke="{colour}"/>'
-            )
-            body.append(
-                f'<rect x="{left + q1 * scale:.1f}" y="{y + 4:.1f}" '
-                f'width="{max(1.0, (q3 - q1) * scale):.1f}" height="{row_h - 8:.1f}" '
-                f'fill="{colour}" fill-opacity="0.35" stroke="{colour}"/>'
-            )
-            mx = left + med * scale
-            body.append(
-                f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{y + 3:.1f}" y2="{y + row_h - 3:.1f}" '
-                f'stroke="{colour}" stroke-width="2"/>'
-            )
-            px = left + p95 * scale
-            body.append(
-                f'<path d="M{px:.1f} {cy - 4:.1f}L{px + 4:.1f} {cy:.1f}L{px:.1f} {cy + 4:.1f}'
-                f'L{px - 4:.1f} {cy:.1f}Z" fill="{colour}"/>'
-            )
-            body.append("</g>")
-        charts.append(_svg(left + plot_w + 30, height, body, f"Latency of stage {stage}"))
-    note = '<p class="muted">Whiskers: min-max; box: p25-p75; bar: median; diamond: p95.</p>'
-    return note + "\n" + "\n".join(charts)
 
 
 # --- LLM judge (not offline) ------------------------------------------------------------

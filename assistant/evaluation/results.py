@@ -25,9 +25,10 @@ class CaseResult(BaseModel):
     """What one configuration did with one case, and the case's metric values.
 
     ``metrics`` holds per-case values keyed by metric name (``recall_at_5``, ``mrr``,
-    ``ndcg_at_10``, ``fact_coverage``, ``citation_validity``, ``citation_support``,
-    ``language_match``); ``None`` means "not applicable" (e.g. retrieval metrics on an
-    unanswerable case, citation validity of a refusal).
+    ``ndcg_at_10``, ``fact_coverage``, ``lead_has_answer``, ``answer_chars``,
+    ``padding_share``, ``citation_validity``, ``citation_support``, ``language_match``);
+    ``None`` or a missing key means "not applicable" (e.g. retrieval metrics on an
+    unanswerable case, citation validity of a refusal, the length of a refused answer).
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -38,6 +39,10 @@ class CaseResult(BaseModel):
     answerable: bool
     question: str
     turns: int = Field(0, description="Earlier turns in the case's history (0: single-turn).")
+    split: Literal["dev", "test"] = Field(
+        "dev", description="The case's split (results files from before splits: dev)."
+    )
+    kind: str | None = Field(None, description="What the case probes (the case's kind).")
     facts: list[list[str]] = Field(default_factory=list, description="Expected fact groups.")
     retrieved_ids: list[str] = Field(default_factory=list, description="Chunk ids, ranked.")
     gains: list[int] = Field(
@@ -45,6 +50,7 @@ class CaseResult(BaseModel):
     )
     refused: bool = False
     answer: str = ""
+    lead: str = Field("", description="The answer's first sentence (empty for a refusal).")
     answer_lang: str | None = None
     citations: int = Field(0, description="Number of citations in the answer.")
     metrics: dict[str, float | None] = Field(default_factory=dict)
@@ -87,15 +93,14 @@ class Violation(BaseModel):
     bound: Literal["min", "max"]
     threshold: float
     value: float | None
+    split: str = Field("all", description="The cases checked: 'test' or 'all'.")
 
     def __str__(self) -> str:
+        where = self.config if self.split == "all" else f"{self.config} [{self.split}]"
         if self.value is None:
-            return f"{self.config}: {self.metric} not measured (threshold {self.threshold:g})"
+            return f"{where}: {self.metric} not measured (threshold {self.threshold:g})"
         op = "<" if self.bound == "min" else ">"
-        return (
-            f"{self.config}: {self.metric} = {self.value:.3f} {op} {self.threshold:g}"
-            f" ({self.bound})"
-        )
+        return f"{where}: {self.metric} = {self.value:.3f} {op} {self.threshold:g} ({self.bound})"
 
 
 class GateVerdict(BaseModel):
@@ -103,6 +108,11 @@ class GateVerdict(BaseModel):
     violations: list[Violation] = Field(default_factory=list)
     skipped: list[str] = Field(
         default_factory=list, description="Threshold sections naming no configuration in the run."
+    )
+    splits: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per checked configuration, the cases its thresholds were applied to: "
+        "'test' when it ran test cases, else 'all'.",
     )
 
     @property
@@ -116,10 +126,25 @@ class ConfigResults(BaseModel):
     name: str
     description: str = ""
     overall: dict[str, float | None] = Field(default_factory=dict)
+    by_split: dict[str, dict[str, float | None]] = Field(
+        default_factory=dict,
+        description="The overall metrics per split (dev, test) that has cases; empty in "
+        "results files from before splits.",
+    )
     cases: list[CaseResult] = Field(default_factory=list)
 
     def case(self, case_id: str) -> CaseResult | None:
         return next((c for c in self.cases if c.case_id == case_id), None)
+
+    @property
+    def gated_split(self) -> str:
+        """What the gate checks: ``test`` when the configuration ran test cases, else ``all``."""
+        return "test" if "test" in self.by_split else "all"
+
+    def metrics_for(self, split: str) -> dict[str, float | None]:
+        """The overall metrics of one split (``dev``, ``test``) or of all cases (``all``);
+        empty for a split without cases."""
+        return self.overall if split == "all" else self.by_split.get(split, {})
 
 
 class RunResults(BaseModel):

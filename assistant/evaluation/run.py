@@ -1,9 +1,11 @@
 """Runs evaluation cases through the same ``Assistant`` the chat uses, once per configuration,
-plus a naive langchain RAG baseline, and scores every case.
+plus two baselines, and scores every case.
 
 Configurations: ``hybrid``, ``dense``, ``keyword`` (the product with each retrieval mode) and
-``naive-rag``: RecursiveCharacterTextSplitter 1000/200, the same embedder, dense top-k, and —
-having no LLM either — the top passage shown as the answer, as a plain setup would.
+the baselines ``extractive-v1``: the previous extractive answerer (``legacy_extractive``) over
+the product's hybrid retrieval, and ``naive-rag``: RecursiveCharacterTextSplitter 1000/200, the
+same embedder, dense top-k, and — having no LLM either — the top passage shown as the answer,
+as a plain setup would.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from ..core import Assistant
 from ..errors import AssistantError
 from ..loaders import load_all
 from ..models import Answer, AnswerSentence
+from ..retrieve import Retriever
+from ..rewrite import rewrite_without_llm
+from ..sentences import split_sentences
+from . import legacy_extractive
 from . import metrics as m
 from .cases import Case
 from .judge import Judge, judge_overall
@@ -33,12 +39,22 @@ if TYPE_CHECKING:
 
 RETRIEVAL_K = 10
 NAIVE = "naive-rag"
+LEGACY = "extractive-v1"
+#: The configurations that are baselines (``--no-baselines`` skips them).
+BASELINES = (LEGACY, NAIVE)
+SPLITS = ("dev", "test", "all")
+#: The previous answerer's settings as they were when it was frozen (its refusal threshold is
+#: a minimum support score, a different scale from the current answerer's setting).
+LEGACY_REFUSAL_THRESHOLD = 0.89
+LEGACY_MAX_SENTENCES = 5
 DESCRIPTIONS = {
     "hybrid": "Product: hybrid retrieval (dense + Swedish BM25, RRF) and the answerer",
     "dense": "Product with dense-only retrieval",
     "keyword": "Product with keyword-only retrieval (Swedish BM25)",
     NAIVE: "Baseline: langchain RecursiveCharacterTextSplitter 1000/200, same embedder, "
     "dense top-k, top passage as the answer",
+    LEGACY: "Baseline: the previous extractive answerer (similarity + overlap, MMR), "
+    "same hybrid retrieval",
 }
 Progress = Callable[[str, int, int], None]
 
@@ -55,14 +71,35 @@ def answer_language(answer: Answer) -> str:
     return detect_language(MARKER.sub(" ", text))
 
 
+def select_split(cases: Sequence[Case], split: str) -> list[Case]:
+    """The cases of one split (``dev`` or ``test``), or all of them (``all``)."""
+    if split not in SPLITS:
+        raise AssistantError(f"Unknown split {split!r}: use dev, test or all")
+    return [c for c in cases if split == "all" or c.split == split]
+
+
+def answer_sentences(answer: Answer) -> list[str]:
+    """The answer's sentences in display order; for an answer that carries none (an LLM
+    answer without a sentence list), the sentences of its text."""
+    if answer.sentences:
+        return [s.text for s in answer.sentences]
+    return m.answer_sentences_of(answer.text)
+
+
 def score_answer(
     case: Case, answer: Answer, retrieved: Sequence[str], gains: list[int], config: str
 ) -> CaseResult:
     provided = {c.number for c in answer.citations}
     values: dict[str, float | None] = {}
+    sentences = [] if answer.refusal else answer_sentences(answer)
+    lead = sentences[0] if sentences else ""
     if case.answerable:
         values.update(m.retrieval_metrics(gains))
         values["fact_coverage"] = m.fact_coverage(answer.text, case.facts)
+        values["lead_has_answer"] = m.lead_has_answer(lead, case.facts, refused=answer.refusal)
+        if not answer.refusal:
+            values["answer_chars"] = float(len(answer.text))
+            values["padding_share"] = m.padding_share(sentences, case.facts, case.evidence)
     values["citation_validity"] = m.citation_validity(
         parse_markers(answer.text), provided, refused=answer.refusal
     )
@@ -78,6 +115,7 @@ def score_answer(
         gains=gains,
         refused=answer.refusal,
         answer=answer.text,
+        lead=lead,
         answer_lang=detected,
         citations=len(answer.citations),
         metrics=values,
@@ -94,8 +132,32 @@ def _result(case: Case, config: str, **outcome: Any) -> CaseResult:
         answerable=case.answerable,
         question=case.question,
         turns=len(case.history),
+        split=case.split,
+        kind=case.kind,
         facts=case.facts,
         **outcome,
+    )
+
+
+def config_results(
+    name: str,
+    results: list[CaseResult],
+    extra: Callable[[list[CaseResult]], dict[str, float | None]] | None = None,
+) -> ConfigResults:
+    """A configuration's results: overall and per-split aggregates (plus ``extra``'s keys,
+    e.g. the LLM judge's, in each)."""
+    overall = m.aggregate(results)
+    by_split = m.aggregate_by_split(results)
+    if extra is not None:
+        overall.update(extra(results))
+        for split, values in by_split.items():
+            values.update(extra([c for c in results if c.split == split]))
+    return ConfigResults(
+        name=name,
+        description=DESCRIPTIONS.get(name, ""),
+        overall=overall,
+        by_split=by_split,
+        cases=results,
     )
 
 
@@ -127,10 +189,82 @@ def run_product(
             results.append(_error(case, mode, exc))
         if progress:
             progress(mode, i, len(cases))
-    overall = m.aggregate(results)
-    if judge is not None:
-        overall.update(judge_overall(results))
-    return ConfigResults(name=mode, description=DESCRIPTIONS[mode], overall=overall, cases=results)
+    return config_results(mode, results, judge_overall if judge is not None else None)
+
+
+class LegacyExtractive:
+    """The previous extractive answerer over the product's hybrid retrieval, run the way
+    ``Assistant.stream`` ran it (rule-based follow-up rewrite, embed, retrieve, answer), with
+    the same stages timed."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def answer(self, case: Case) -> Answer:
+        a, s = self.assistant, self.assistant.settings
+        timings: dict[str, float] = {}
+        t_total = time.perf_counter()
+        question = case.question.strip()
+        lang = detect_language(question)
+        snap = a.snapshot
+        if snap.empty:
+            raise AssistantError("the index is empty")
+
+        def timed(stage: str, t0: float) -> None:
+            timings[stage] = (time.perf_counter() - t0) * 1000
+
+        t0 = time.perf_counter()
+        standalone = rewrite_without_llm(question, list(case.history)) if case.history else question
+        timed("rewrite", t0)
+        t0 = time.perf_counter()
+        qvec = a.embeddings.embed_query(standalone)
+        timed("embed", t0)
+        t0 = time.perf_counter()
+        hits = Retriever(s, a.store, snap).search(standalone, qvec, mode="hybrid")
+        timed("retrieve", t0)
+        t0 = time.perf_counter()
+        ext = legacy_extractive.answer(
+            standalone,
+            qvec,
+            hits,
+            a.embeddings,
+            lang,
+            LEGACY_MAX_SENTENCES,
+            LEGACY_REFUSAL_THRESHOLD,
+            snap.idf,
+            snap,
+        )
+        timed("answer", t0)
+        timed("total", t_total)
+        return Answer(
+            question=question,
+            standalone_question=standalone,
+            text=ext.text,
+            sentences=ext.sentences,
+            citations=ext.citations,
+            language=lang,
+            backend="extractive",
+            refusal=ext.refusal,
+            timings=timings,
+            hits=ext.hits,
+        )
+
+    def run(self, cases: Sequence[Case], progress: Progress | None = None) -> ConfigResults:
+        if cases:  # load what the old answerer needs outside the measured latencies
+            self.answer(cases[0])
+        results = []
+        for i, case in enumerate(cases, 1):
+            try:
+                answer = self.answer(case)
+                hits = self.assistant.search(answer.standalone_question, RETRIEVAL_K, "hybrid")
+                gains = [m.relevance_gain(h.chunk.text, case.evidence) for h in hits]
+                ids = [h.chunk.id for h in hits]
+                results.append(score_answer(case, answer, ids, gains, LEGACY))
+            except AssistantError as exc:
+                results.append(_error(case, LEGACY, exc))
+            if progress:
+                progress(LEGACY, i, len(cases))
+        return config_results(LEGACY, results)
 
 
 class NaiveRag:
@@ -154,13 +288,15 @@ class NaiveRag:
             found = self.store.similarity_search(case.question, k=RETRIEVAL_K)
             ms = (time.perf_counter() - t0) * 1000
             top = found[0].page_content if found else ""
+            # the passage's sentences, so the lead and padding are measured per sentence
+            spans = split_sentences(top)
             answer = Answer(
                 question=case.question,
                 standalone_question=case.question,
                 text=f"{top} [1]" if top else "",
                 language=case.lang,
                 backend="naive",
-                sentences=[AnswerSentence(text=top, citations=[1])] if top else [],
+                sentences=[AnswerSentence(text=top[a:b], citations=[1]) for a, b in spans],
                 citations=[],
                 refusal=not top,
                 timings={"retrieve": ms, "total": ms},
@@ -175,12 +311,7 @@ class NaiveRag:
             results.append(result)
             if progress:
                 progress(NAIVE, i, len(cases))
-        return ConfigResults(
-            name=NAIVE,
-            description=DESCRIPTIONS[NAIVE],
-            overall=m.aggregate(results),
-            cases=results,
-        )
+        return config_results(NAIVE, results)
 
 
 def run_eval(
@@ -191,9 +322,12 @@ def run_eval(
     baselines: bool = True,
     progress: Progress | None = None,
     judge_model: BaseChatModel | None = None,
+    split: str = "all",
 ) -> RunResults:
-    """Run the cases in each mode (and the naive baseline). With ``judge_model``, the product's
-    answers are also scored by that LLM judge; the baseline is not judged."""
+    """Run the cases of ``split`` (dev, test or all) in each mode, and with ``baselines`` the
+    previous extractive answerer and the naive RAG baseline. With ``judge_model``, the
+    product's answers are also scored by that LLM judge; the baselines are not judged."""
+    cases = select_split(cases, split)
     s = assistant.settings
     results = RunResults(
         settings={
@@ -204,6 +338,8 @@ def run_eval(
             "chunk_overlap": s.chunk_overlap,
             "refusal_threshold": s.refusal_threshold,
             "cases": len(cases),
+            "split": split,
+            "test_cases": sum(1 for c in cases if c.split == "test"),
         }
     )
     judge = Judge(judge_model, s.prompts_dir) if judge_model is not None else None
@@ -214,5 +350,6 @@ def run_eval(
     for mode in modes:
         results.configs[mode] = run_product(assistant, cases, mode, backend, progress, judge)
     if baselines:
+        results.configs[LEGACY] = LegacyExtractive(assistant).run(cases, progress)
         results.configs[NAIVE] = NaiveRag(assistant).run(cases, progress)
     return results
