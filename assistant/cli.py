@@ -33,6 +33,7 @@ app = typer.Typer(
     "from the programme documents, with sources.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: typer's rich panels label every flag "<bool>"
 )
 console = Console()
 err = Console(stderr=True)
@@ -98,50 +99,107 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
-def _print_report(report: IngestReport) -> None:
-    console.print(
-        f"Indexed {report.chunks} chunks in {report.seconds:.1f} s: "
-        f"{len(report.added)} added, {len(report.updated)} updated, "
-        f"{len(report.removed)} removed, {len(report.unchanged)} unchanged; "
-        f"{report.embedded} passages embedded."
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def ingest_summary(report: IngestReport, documents: int) -> str:
+    """What the ingest did, in words that are true also when nothing could be read."""
+    failed = len(report.failures)
+    noun = "file" if all(Path(f.path).is_file() for f in report.failures) else "path"
+    unreadable = f"{_count(failed, noun)} could not be read" if failed else ""
+    held = (
+        f"The index holds {_count(report.chunks, 'chunk')} from {_count(documents, 'document')}."
+        if documents
+        else "The index is empty."
     )
-    for f in report.failures:
-        err.print(f"[yellow]Could not index[/yellow] {escape(f.path)}: {escape(f.reason)}")
+    if report.changed:
+        counts = [
+            f"{len(names)} {label}"
+            for label, names in (
+                ("added", report.added),
+                ("updated", report.updated),
+                ("removed", report.removed),
+                ("unchanged", report.unchanged),
+            )
+            if names
+        ]
+        done = f"Indexed in {report.seconds:.1f} s: {', '.join(counts)}"
+        done += f"; {_count(report.embedded, 'passage')} embedded"
+        return f"{done}{'; ' + unreadable if failed else ''}. {held}"
+    unchanged = f"{_count(len(report.unchanged), 'document')} unchanged"
+    if failed:
+        also = f"; {unchanged}" if report.unchanged else ""
+        return f"Nothing indexed: {unreadable}{also}. {held}"
+    return f"Nothing to do: {unchanged} ({report.seconds:.1f} s). {held}"
 
 
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders (default: corpus)")
+        list[Path] | None,
+        typer.Argument(metavar="PATHS", help="Files or folders (default: corpus)"),
     ] = None,
 ) -> None:
-    """Index documents (incremental: unchanged documents cost nothing)."""
+    """Index documents (incremental: unchanged documents cost nothing).
+
+    Exits 1 when a path named here cannot be indexed (what could be read is indexed), or when
+    a corpus path is missing or none of its files can be read; the default corpus with a few
+    unreadable files exits 0 so that `make run` still starts the chat.
+    """
     with _user_errors():
-        assistant = _assistant(_settings())
+        settings = _settings()
+        assistant = _assistant(settings)
         with _progress() as progress:
             report = assistant.ingest(paths or None, progress=progress)
-        _print_report(report)
+        console.print(ingest_summary(report, len(assistant.snapshot.documents)))
+        for f in report.failures:
+            err.print(f"[yellow]Could not index[/yellow] {escape(f.path)}: {escape(f.reason)}")
+        read = report.added or report.updated or report.unchanged
+        missing = any(not Path(p).exists() for p in paths or settings.corpus_paths)
+        if report.failures and (paths or missing or not read):
+            raise typer.Exit(1)
+
+
+NO_PASSAGES = {
+    "sv": "Inga avsnitt hittades för frågan.",
+    "en": "No passages found for the question.",
+}
 
 
 @app.command()
 def search(
-    question: str,
+    question: Annotated[str, typer.Argument(metavar="QUESTION")],
     k: Annotated[int, typer.Option("-k", help="Number of passages")] = 5,
     mode: Annotated[RetrievalMode | None, typer.Option(help="hybrid, dense or keyword")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Show the passages retrieval finds for a question."""
+    from .analysis import detect_language
+    from .core import MESSAGES
+
     with _user_errors():
-        assistant = _assistant(_settings())
+        settings = _settings()
+        assistant = _assistant(settings)
+        question = question.strip()
+        lang = detect_language(question) if question else settings.ui_language
+        if not question:
+            raise AssistantError(MESSAGES["empty_question"][lang], lang=lang)
+        if assistant.snapshot.empty:
+            raise AssistantError(MESSAGES["empty_index"][lang], lang=lang)
         hits = assistant.search(question, k=k, mode=mode)
         if as_json:
             print(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=1))
             return
         if not hits:
-            console.print("No passages found (is the index empty? run `assistant ingest`).")
+            console.print(NO_PASSAGES[lang])
+        page = "s." if lang == "sv" else "p."
         for h in hits:
-            where = h.chunk.meta.title + (f", s. {h.chunk.page}" if h.chunk.page else "")
-            console.rule(escape(f"{h.rank}. {where}  score {h.score:.4f}"))
+            # the rank and score first and fixed-width, so a narrow terminal wraps the title
+            where = h.chunk.meta.title + (f", {page} {h.chunk.page}" if h.chunk.page else "")
+            if h.rank > 1:
+                console.print()
+            console.print(escape(f"{h.rank}. score {h.score:.4f}  {where}"), style="bold")
             console.print(escape(h.chunk.text))
 
 
@@ -178,7 +236,7 @@ def _render(answer: Answer) -> None:
 
 @app.command()
 def ask(
-    question: str,
+    question: Annotated[str, typer.Argument(metavar="QUESTION")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
     backend: Annotated[BackendName | None, typer.Option(help="Answering backend")] = None,
 ) -> None:

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
+from assistant import cli
 from assistant.cli import app
 from assistant.config import REPO_ROOT, Settings
 from assistant.core import Assistant
@@ -127,37 +129,80 @@ def fresh(tmp_path: Path, use: Env) -> Path:
 # --- ingest --------------------------------------------------------------------------------
 
 INGESTED = re.compile(
-    r"Indexed (\d+) chunks in \d+\.\d s: (\d+) added, (\d+) updated, (\d+) removed, "
-    r"(\d+) unchanged; (\d+) passages embedded\."
+    r"Indexed in \d+\.\d s: 3 added; (\d+) passages embedded\. "
+    r"The index holds (\d+) chunks from 3 documents\."
 )
 
 
 def test_ingest_prints_counts_and_is_incremental(fresh: Path) -> None:
     first = invoke("ingest")
     assert first.exit_code == 0, first.output
-    m = INGESTED.search(flat(first.stdout))
+    m = INGESTED.fullmatch(flat(first.stdout))
     assert m, first.stdout
-    chunks, added, updated, removed, unchanged, embedded = map(int, m.groups())
-    assert chunks > 0 and (added, updated, removed, unchanged) == (3, 0, 0, 0)
-    assert embedded > chunks  # the chunks and their sentences
+    embedded, chunks = map(int, m.groups())
+    assert embedded > chunks > 0  # the chunks and their sentences
     assert first.stderr.strip() == ""
 
     second = invoke("ingest")
     assert second.exit_code == 0
-    m2 = INGESTED.search(flat(second.stdout))
-    assert m2 and list(map(int, m2.groups())) == [chunks, 0, 0, 0, 3, 0]
+    assert re.fullmatch(
+        rf"Nothing to do: 3 documents unchanged \(\d+\.\d s\)\. "
+        rf"The index holds {chunks} chunks from 3 documents\.",
+        flat(second.stdout),
+    )
 
 
 def test_ingest_reports_an_unreadable_file(fresh: Path) -> None:
+    """The default corpus with a bad file still exits 0, so `make run` starts the chat."""
     broken = fresh / "trasig.pdf"
     broken.write_bytes(b"not a pdf at all")
     result = invoke("ingest")
 
     assert result.exit_code == 0
-    assert INGESTED.search(flat(result.stdout)).group(2) == "3"  # type: ignore[union-attr]
+    out = flat(result.stdout)
+    assert re.match(r"Indexed in \d+\.\d s: 3 added; \d+ passages embedded; 1 file could", out)
+    assert "1 file could not be read. The index holds" in out
     err = flat(result.stderr)
     assert f"Could not index {broken}:" in err
     assert "damaged PDF" in err
+
+
+def test_ingest_of_a_missing_path_fails_and_says_nothing_was_indexed(
+    fresh: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "finns-inte"
+    result = invoke("ingest", str(missing))
+    assert result.exit_code == 1
+    assert flat(result.stdout) == "Nothing indexed: 1 path could not be read. The index is empty."
+    assert flat(result.stderr) == f"Could not index {missing}: no such file or folder"
+
+
+def test_a_named_unreadable_file_fails_but_the_rest_is_indexed(fresh: Path) -> None:
+    broken = fresh.parent / "trasig.pdf"
+    broken.write_bytes(b"not a pdf at all")
+    result = invoke("ingest", str(fresh), str(broken))
+    assert result.exit_code == 1
+    out = flat(result.stdout)
+    assert re.match(r"Indexed in \d+\.\d s: 3 added; .*; 1 file could not be read\.", out)
+    assert "from 3 documents." in out
+    assert "damaged PDF" in flat(result.stderr)
+
+    again = invoke("ingest", str(broken))  # nothing readable: no "Indexed", old index kept
+    assert again.exit_code == 1
+    assert flat(again.stdout).startswith(
+        "Nothing indexed: 1 file could not be read. The index holds "
+    )
+    assert flat(again.stdout).endswith(" from 3 documents.")
+
+
+def test_a_corpus_where_every_file_fails_exits_1(tmp_path: Path, use: Env) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "trasig.pdf").write_bytes(b"not a pdf at all")
+    use(corpus, tmp_path / "data")
+    result = invoke("ingest")
+    assert result.exit_code == 1
+    assert flat(result.stdout) == "Nothing indexed: 1 file could not be read. The index is empty."
 
 
 def test_an_unreadable_file_is_named_once(fresh: Path) -> None:
@@ -197,10 +242,60 @@ def test_search_json(ready: tuple[Path, Path], mode: str) -> None:
     assert [h["chunk"]["id"] for h in two] == [h["chunk"]["id"] for h in hits[:2]]
 
 
-def test_search_as_text(ready: tuple[Path, Path]) -> None:
-    result = invoke("search", SEARCH, "-k", "1")
+def test_search_as_text_is_whole_at_80_columns(
+    ready: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "console", Console(width=80, color_system=None))
+    result = invoke("search", "Produktionsinnovation förbättring förnyelse")
     assert result.exit_code == 0
-    assert re.search(r"1\. \S.* score 0\.\d{4}", flat(result.stdout))
+    heads = [line for line in result.stdout.splitlines() if re.match(r"\d\. score ", line)]
+    assert len(heads) == 5
+    for rank, line in enumerate(heads, 1):
+        assert re.match(rf"{rank}\. score 0\.\d{{4}}  \S", line), line
+    assert "…" not in result.stdout
+    assert "Produktionsinnovation – En väg till framtidssäkrad produktion" in flat(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("question", "ui", "error"),
+    [
+        ("", "sv", "Fel: Skriv en fråga först."),
+        ("  ", "en", "Error: Please type a question first."),
+    ],
+)
+def test_search_without_a_question_is_one_error(
+    ready: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, question: str, ui: str, error: str
+) -> None:
+    monkeypatch.setenv("ASSISTANT_UI_LANGUAGE", ui)
+    result = invoke("search", question)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == error + "\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "question", "error"),
+    [
+        ("search", "What is renewal in production?", "Error: No documents are indexed yet."),
+        ("ask", "What is renewal in production?", "Error: No documents are indexed yet."),
+        ("search", "Vad är förnyelse i produktion?", "Fel: Inga dokument är indexerade ännu."),
+        ("ask", "Vad är förnyelse i produktion?", "Fel: Inga dokument är indexerade ännu."),
+    ],
+)
+def test_an_empty_index_is_reported_in_the_question_language(
+    tmp_path: Path, use: Env, command: str, question: str, error: str
+) -> None:
+    use(tmp_path / "corpus", tmp_path / "data")
+    result = invoke(command, question)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert flat(result.stderr).startswith(error)
+
+
+@pytest.mark.parametrize("command", ["ingest", "search", "ask", "chat", "status", "eval"])
+def test_help_reads_without_type_placeholders_on_flags(command: str) -> None:
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "<bool>" not in result.stdout
+    assert re.search(r"^\s+--help\s+Show this message and exit\.$", result.stdout, re.M)
 
 
 def test_status(ready: tuple[Path, Path]) -> None:
