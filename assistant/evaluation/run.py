@@ -345,7 +345,7 @@ def run_eval(
     judge = Judge(judge_model, s.prompts_dir) if judge_model is not None else None
     if judge is not None:
         results.settings["judge"] = judge.name
-    if cases:  # load models and word lists outside the measured latencies
+    if cases and modes:  # load models and word lists outside the measured latencies
         assistant.ask(cases[0].question)
     for mode in modes:
         results.configs[mode] = run_product(assistant, cases, mode, backend, progress, judge)
