@@ -314,7 +314,20 @@ def evaluate(
         typer.Option("--compare", help="Earlier results.json (default: the one in --out)"),
     ] = None,
     thresholds: Annotated[Path | None, typer.Option(help="Gate thresholds (TOML)")] = None,
-    baselines: Annotated[bool, typer.Option(help="Also run the naive RAG baseline")] = True,
+    baselines: Annotated[
+        bool,
+        typer.Option(
+            help="Also run the baselines: the previous extractive answerer (extractive-v1) "
+            "and a naive langchain RAG (naive-rag)"
+        ),
+    ] = True,
+    split: Annotated[
+        str,
+        typer.Option(
+            help="Cases to run: dev, test or all. The gate checks the test split when the run "
+            "has test cases, else all of them"
+        ),
+    ] = "all",
     judge: Annotated[
         bool,
         typer.Option(
@@ -346,6 +359,8 @@ def evaluate(
     with _user_errors():
         case_files = cases or [REPO_ROOT / p for p in DEFAULT_CASES]
         loaded = load_cases(case_files)
+        if split not in ("dev", "test", "all"):
+            raise AssistantError(f"Unknown split {split!r}: use dev, test or all")
         modes = mode or ["hybrid", "dense", "keyword"]
         bad = [m_ for m_ in modes if m_ not in ("hybrid", "dense", "keyword")]
         if bad:
@@ -368,6 +383,7 @@ def evaluate(
                 baselines,
                 progress,
                 judge_model=judge_chat,
+                split=split,
             )
         shown = gate_file.resolve()
         if shown.is_relative_to(REPO_ROOT):
@@ -380,6 +396,10 @@ def evaluate(
         _print_eval_table(results)
         _print_judge(results)
         console.print(escape(f"Report: {md} and {html}"))
+        if not (out / "charts").is_dir():
+            from .evaluation.charts import NEEDS_MATPLOTLIB
+
+            console.print(escape(NEEDS_MATPLOTLIB))
         if not results.gate.passed:
             for v in results.gate.violations:
                 err.print(f"[red]Below threshold:[/red] {escape(str(v))}")
@@ -388,24 +408,33 @@ def evaluate(
 
 
 def _print_eval_table(results: Any) -> None:
-    from .evaluation.metrics import label
+    """All cases per configuration, and the test split beside them when the run has one."""
+    from .evaluation.metrics import CHAR_METRICS, JUDGE_KEYS, label
 
     names = list(results.configs)
-    table = Table(title=f"Evaluation ({results.settings.get('cases')} cases)")
+    tested = any("test" in c.by_split for c in results.configs.values())
+    title = f"Evaluation ({results.settings.get('cases')} cases"
+    title += f"; all / test split: {results.settings.get('test_cases')} cases)" if tested else ")"
+    table = Table(title=title)
     table.add_column("metric")
     for name in names:
         table.add_column(name, justify="right")
-    from .evaluation.metrics import JUDGE_KEYS
-
     first = next(iter(results.configs.values())).overall
     keys = [k for k in first if not k.startswith("latency") and k not in JUDGE_KEYS]
     keys += ["latency_total_p50_ms", "latency_total_p95_ms"]
+
+    def shown(key: str, v: float | None) -> str:
+        whole = key.endswith("ms") or key in ("cases", "errors", *CHAR_METRICS)
+        return "–" if v is None else f"{v:.0f}" if whole else f"{v:.3f}"
+
     for key in keys:
-        whole = key.endswith("ms") or key in ("cases", "errors")
         row = []
         for name in names:
-            v = results.configs[name].overall.get(key)
-            row.append("–" if v is None else f"{v:.0f}" if whole else f"{v:.3f}")
+            cfg = results.configs[name]
+            cell = shown(key, cfg.overall.get(key))
+            if tested:
+                cell += " / " + shown(key, cfg.by_split.get("test", {}).get(key))
+            row.append(cell)
         table.add_row(label(key), *row)
     console.print(table)
 
