@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from assistant.config import REPO_ROOT
 from assistant.errors import AssistantError
-from assistant.evaluation.cases import Case, CaseFileError, load_cases, normalise_for_match
+from assistant.evaluation.cases import (
+    Case,
+    CaseFileError,
+    contains_phrase,
+    load_cases,
+    normalise_for_match,
+)
+from assistant.loaders import load_all
 
 GOOD = {
     "id": "q1",
@@ -166,3 +175,84 @@ def test_case_model_direct() -> None:
 )
 def test_normalise_for_match(raw: str, expected: str) -> None:
     assert normalise_for_match(raw) == expected
+
+
+# --- the committed case file: splits, kinds and evidence ----------------------------------
+
+CASE_FILE = REPO_ROOT / "eval" / "cases.jsonl"
+KINDS = {
+    *("type-duration", "type-organisation", "type-person", "type-time", "type-count"),
+    *("type-place", "type-amount", "list", "ordinal", "definition", "reason", "how-advice"),
+    *("yesno", "context-heavy", "english", "unanswerable-near-miss", "unanswerable-offtopic"),
+}
+# The first 113 cases: an earlier answerer was tuned on them, so they can only ever be dev.
+LEGACY_ID = re.compile(r"(?:sv|en|mt|un)-\d{3}")
+
+
+@pytest.fixture(scope="module")
+def committed() -> list[Case]:
+    return load_cases([CASE_FILE])
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> dict[str, str]:
+    docs, failures = load_all([REPO_ROOT / "corpus"])
+    assert not failures
+    return {d.id: d.text for d in docs}  # loaded text: front matter is metadata, not text
+
+
+def test_committed_cases_name_split_and_kind_explicitly() -> None:
+    # Read the raw lines: the model defaults split to "dev", which would hide a missing field.
+    rows = [json.loads(x) for x in CASE_FILE.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert rows
+    for row in rows:
+        assert row.get("split") in ("dev", "test"), row["id"]
+        assert row.get("kind") in KINDS, (row["id"], row.get("kind"))
+
+
+def test_legacy_cases_are_all_dev(committed: list[Case]) -> None:
+    legacy = [c for c in committed if LEGACY_ID.fullmatch(c.id)]
+    assert len(legacy) == 113
+    assert {c.split for c in legacy} == {"dev"}
+
+
+def test_test_split_is_large_and_every_new_kind_is_in_both_splits(
+    committed: list[Case],
+) -> None:
+    test = [c for c in committed if c.split == "test"]
+    assert len(test) >= 90
+    assert not any(LEGACY_ID.fullmatch(c.id) for c in test)
+    new = [c for c in committed if not LEGACY_ID.fullmatch(c.id)]
+    for kind in {c.kind for c in new}:
+        assert {c.split for c in new if c.kind == kind} == {"dev", "test"}, kind
+    assert {c.lang for c in test} == {"sv", "en"}
+    assert any(not c.answerable for c in test) and any(c.answerable for c in test)
+
+
+def test_no_question_is_asked_in_both_splits(committed: list[Case]) -> None:
+    def key(c: Case) -> tuple[str, ...]:
+        turns = [t.content for t in c.history] + [c.question]
+        return tuple(normalise_for_match(t) for t in turns)
+
+    dev = {key(c) for c in committed if c.split == "dev"}
+    assert not [c.id for c in committed if c.split == "test" and key(c) in dev]
+
+
+def test_evidence_and_facts_come_from_the_corpus(
+    committed: list[Case], corpus_texts: dict[str, str]
+) -> None:
+    for case in committed:
+        if not case.answerable:
+            assert case.evidence == [] and case.facts == [], case.id
+            continue
+        sources: set[str] = set()
+        for phrase in case.evidence:
+            found = {doc for doc, text in corpus_texts.items() if contains_phrase(text, phrase)}
+            assert found, f"{case.id}: evidence not in the corpus: {phrase!r}"
+            sources |= found
+        evidence = " ".join(case.evidence)
+        where = [evidence, *(corpus_texts[d] for d in sources)]
+        for group in case.facts:  # some phrase of every group is corpus wording
+            assert any(contains_phrase(text, f) for text in where for f in group), (
+                f"{case.id}: no phrase of {group} in its evidence or documents"
+            )
