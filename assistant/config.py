@@ -48,7 +48,10 @@ class Settings(BaseSettings):
 
     # --- retrieval ---------------------------------------------------------------------
     retrieval_mode: RetrievalMode = "hybrid"
-    top_k: int = Field(5, ge=1, le=50)
+    top_k: int = Field(5, ge=1, le=50, description="Passages an LLM backend reads.")
+    answer_chunks: int = Field(
+        10, ge=1, le=50, description="Passages whose sentences the extractive answerer weighs."
+    )
     candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
     dense_weight: float = Field(1.0, ge=0)
     keyword_weight: float = Field(1.0, ge=0)
@@ -65,10 +68,12 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.1
     llamacpp_model_path: Path | None = None
     answer_max_sentences: int = Field(5, ge=1, le=10)
-    refusal_threshold: float = Field(
-        0.89,
-        description="Minimum support (sentence similarity + weighted word overlap) for the "
-        "extractive answerer to answer; tuned on eval/cases.jsonl.",
+    refusal_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Refuse when the probability that the documents do not answer is above "
+        "this; default: the threshold calibrated with the answer model on the dev split.",
     )
     support_threshold: float = Field(
         0.80, description="Similarity a cited sentence needs to count as supported."

@@ -237,20 +237,25 @@ class Assistant:
         with timer.stage("embed"):
             qvec = self.embeddings.embed_query(standalone)
         with timer.stage("retrieve"):
-            hits = Retriever(self.settings, self.store, snap).search(standalone, qvec, mode=mode)
+            # the extractive answerer weighs the sentences of more chunks than a model reads
+            depth = max(self.settings.top_k, self.settings.answer_chunks)
+            found = Retriever(self.settings, self.store, snap).search(
+                standalone, qvec, depth, mode=mode
+            )
+            hits = found[: self.settings.top_k]
 
         def extract() -> extractive.Extract:
             with timer.stage("answer"):
                 return extractive.answer(
                     standalone,
                     qvec,
-                    hits,
+                    found,
                     self.embeddings,
                     lang,
-                    self.settings.answer_max_sentences,
-                    self.settings.refusal_threshold,
-                    snap.idf,
-                    snap,
+                    snapshot=snap,
+                    idf=snap.idf,
+                    refusal_threshold=self.settings.refusal_threshold,
+                    asked=question,
                 )
 
         def final(text: str, used_backend: str, ext: Any, refusal: bool) -> Answer:
@@ -267,6 +272,7 @@ class Assistant:
                 notices=notices,
                 timings=timer.ms,
                 hits=ext.hits if ext else hits,
+                analysis=ext.analysis if ext else {},
             )
 
         if chat is not None:

@@ -1,18 +1,34 @@
-"""The embedded default answerer: no LLM, so it answers with whole, verbatim sentences from the
-retrieved chunks, each followed by its source marker [n].
+"""The embedded default answerer: no LLM, so the answer is made of whole, verbatim sentences
+from the documents, each followed by its source marker [n], chosen for how well they answer
+the question rather than how well they match its topic.
 
-Candidates are the sentences of the retrieved chunks, scored against the question by embedding
-similarity (the same embedder; sentence vectors come from the ingest-time cache) plus lexical
-overlap after Swedish analysis, chosen with maximal marginal relevance so the answer does not
-repeat itself, and ordered as they stand in their documents. When the best support is below the
-refusal threshold the answer is an honest refusal that lists the closest sources.
+1. The question is analysed (``question.analyse``): the asked kind (a duration, an
+   organisation, the fourth item of a list, a definition …), its focus and its context.
+2. Candidates are the sentences of the retrieved chunks and of their neighbours, plus the
+   numbered items of the lists in those documents.
+3. Each candidate gets features (``FEATURES``): e5 similarity to the question, word overlap on
+   the focus, whether it holds the asked kind of answer, the asked list item, a pointing-back
+   opening, … A logistic model fitted on the evaluation's dev split
+   (``resources/answer_model.json``, ``python -m assistant.evaluation.fit``) turns them into
+   the probability that the sentence holds the answer.
+4. A second fitted model decides on refusal from the same evidence plus whether the focus is
+   known to the documents and whether the asked kind occurs in the best passages.
+5. The answer leads with the best sentence (the asked span in **bold** for typed questions),
+   then at most ``MAX_EXTRA`` sentences that are likely enough and add something; a sentence
+   that points back brings the one before it; a sentence that announces a list brings its
+   items.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -20,78 +36,156 @@ from langchain_core.embeddings import Embeddings
 from .analysis import get_analyzer
 from .citations import citation_from_hit
 from .index import Snapshot
-from .models import AnswerSentence, Citation, Hit, Lang
+from .models import AnswerSentence, Chunk, Citation, Hit, Lang
+from .question import (
+    CUED,
+    Question,
+    analyse,
+    has_cue,
+    has_relation,
+    is_anaphoric,
+    kind_span,
+)
 from .sentences import split_sentences
 
-# Questions that ask for an amount or a date can only be answered by a sentence that has one.
-_ASKS_MONEY = re.compile(
-    r"\b(vad kostar|kostar|kostnad\w*|pris\w*|i kronor|hur mycket pengar|"
-    r"cost|costs|price|how much money|fee)\b",
-    re.IGNORECASE,
-)
-_MONEY = re.compile(r"\d[\d ,.]*\s?(kr|kronor|sek|msek|mkr|euro|eur|€|\$|usd)\b|[€$]\s?\d", re.I)
-_ASKS_QUANTITY = re.compile(
-    r"\b(hur (många|mycket|stor[at]?|lång[at]?|länge)|antal|telefonnummer|"
-    r"how (many|much|long|big|large)|phone number)\b",
-    re.IGNORECASE,
-)
-# "När …?" / "When …?" as the question word, not "… när man pratar om …"
-_ASKS_DATE = re.compile(r"^\W*(och |and |men |but )?(när|vilket år|what year|when)\b", re.I)
-_YEAR = re.compile(r"\b(19|20)\d\d\b")
-# a date answers "när/when": a year, or a day and a month
-_DATE = re.compile(
-    r"\b(19|20)\d\d\b|\b\d{1,2}\s+(jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|nov|dec)\w*",
-    re.IGNORECASE,
-)
-# an amount: a number standing on its own ("18 månader", "18-månaders"), not part of a name
-# ("Produktion2030", "Industri 4.0") and not a year
-_AMOUNT = re.compile(r"(?<![\w.])\d+(?:[,.]\d+)?(?![\w]|\.\d)")
-_NAMED_VERSION = re.compile(r"\b[A-ZÅÄÖ]\w*\s\d+\.\d+\b")
-TYPE_CHECK_TOP = 2
+MODEL_PATH = Path(__file__).parent / "resources" / "answer_model.json"
 
-# "… fyra områden som är viktiga …" / "… the following:" followed by a numbered list
+SENTENCE_FEATURES = (
+    "dense",  # cosine similarity of question and sentence (e5)
+    "dense_gap",  # dense minus the best candidate's dense (<= 0)
+    "focus",  # IDF-weighted share of the focus words the sentence has (glossary-expanded)
+    "overlap",  # the same over all words of the question, context included
+    "kind",  # a typed question (duration, organisation …) and the sentence holds that kind
+    "kind_absent",  # a typed question and the sentence does not
+    "cue",  # a definition / reason / advice question and the sentence is phrased as one
+    "item",  # the asked numbered item of a list (its title or explanation)
+    "item_other",  # another numbered item, when one was asked for
+    "relation",  # the asked relation ("en del av", "finansiär") is in the sentence
+    "names",  # share of the question's names the sentence mentions
+    "anaphora",  # the sentence opens by pointing back ("Även här", "Deras", "Detta")
+    "list_intro",  # a list question and the sentence announces a list
+    "rank",  # 1 / (1 + retrieval rank of its chunk)
+    "short",  # under 60 characters (headings, bylines), for untyped questions
+)
+REFUSAL_FEATURES = (
+    "best",  # the best candidate's logit
+    "best_dense",  # the best dense similarity among the candidates
+    "best_focus",  # the best focus overlap among the candidates
+    "kind_missing",  # typed question, and no top candidate holds that kind
+    "unknown_focus",  # share of the focus words the documents never use
+    "unknown_name",  # a name in the focus the documents never mention
+    "relation_missing",  # funding *to the asker* asked, and no candidate says so
+    "unknown_any",  # some focus word (4+ letters) the documents never use
+    "english",  # calibration per language
+    "english_best",
+    "english_unknown",
+)
+TOP_FOR_KIND = 3
+MAX_EXTRA = 2
+MIN_CHARS = 20
+MAX_CHARS = 600
+NEIGHBOURS_OF = 10  # the top hits whose neighbouring chunks also give candidates
+SHORT = 60
+REDUNDANT = 0.92  # cosine above which a further sentence repeats one already chosen
+
 _LIST_INTRO = re.compile(
     r":\s*$|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|\d+|följande|two|three|four|five|six|"
     r"seven|eight|nine|ten|following)\s+\w+",
     re.IGNORECASE,
 )
-# names and acronyms in a question ("Allsvenskan", "ERP", "OEE"); the first word is skipped
-_NAME = re.compile(r"(?<!^)(?<![\w-])([A-ZÅÄÖ][\wÅÄÖåäö]*)")
-_ACRONYM = re.compile(r"^[A-ZÅÄÖ0-9]{2,6}$")
-# "Hur ansöker man …?" / "Hur räknar vi …?": the action asked about
-_HOW_TO = re.compile(r"^\W*hur\s+(\w+)\s+(man|vi|jag|ni|de)\b", re.IGNORECASE)
 _ITEM = re.compile(r"\s*(\d{1,2})\.\s")
+_ITEM_LINE = re.compile(r"(?m)^(\d{1,2})\.\s")
+_BRACKETED_NUMBER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 MAX_LIST_ITEMS = 10
 MAX_ITEM_SENTENCES = 3
 
-LEXICAL_WEIGHT = 0.25
-RANK_WEIGHT = 0.1
-MMR_LAMBDA = 0.75
-MIN_SENTENCES = 3
-MIN_CHARS = 30
-MAX_CHARS = 600
-# a further sentence is included only while its score is this close to the best one
-KEEP_MARGIN = 0.1
-
-LEAD_IN = {
-    "sv": "Så här beskriver dokumenten det:",
-    "en": "Here is what the documents say (quoted in their original Swedish):",
-}
+LEAD_IN = {"sv": "", "en": "From the documents (quoted in the original Swedish):"}
 REFUSAL = {
-    "sv": "Det framgår inte av dokumenten. De källor som ligger närmast din fråga är:",
-    "en": "The documents don't say. The sources closest to your question are:",
+    "sv": "Det framgår inte av dokumenten.",
+    "en": "The documents don't say.",
 }
+NEAREST = {
+    "sv": "Det som ligger närmast din fråga är:",
+    "en": "The closest they come is this (in Swedish):",
+}
+ALSO = {"sv": "Andra närliggande källor:", "en": "Other related sources:"}
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    features: tuple[str, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x @ np.asarray(self.coef) + self.intercept, dtype=np.float64)
+
+    def parts(self, row: np.ndarray) -> dict[str, float]:
+        return {
+            f: round(float(w * v), 4)
+            for f, w, v in zip(self.features, self.coef, row, strict=True)
+            if v
+        }
+
+
+@dataclass(frozen=True)
+class AnswerModel:
+    """The fitted weights (``resources/answer_model.json``)."""
+
+    sentence: LinearModel
+    refusal: LinearModel
+    refusal_threshold: float  # refuse when P(no answer) is above this
+    extra_min: float  # a further sentence needs at least this probability
+    fitted: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> AnswerModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+
+        def linear(part: dict[str, Any], names: tuple[str, ...]) -> LinearModel:
+            if tuple(part["features"]) != names:
+                raise ValueError(f"{path}: features {part['features']} are not {list(names)}")
+            return LinearModel(names, tuple(part["coef"]), float(part["intercept"]))
+
+        return cls(
+            sentence=linear(data["sentence"], SENTENCE_FEATURES),
+            refusal=linear(data["refusal"], REFUSAL_FEATURES),
+            refusal_threshold=float(data["refusal"]["threshold"]),
+            extra_min=float(data["extra_min"]),
+            fitted=data.get("fitted", {}),
+        )
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> AnswerModel:
+    return AnswerModel.load(path)
 
 
 @dataclass
 class Candidate:
-    hit: int  # index into hits
-    start: int  # span relative to the chunk text
+    hit: int  # index into hits (the chunk that holds it; neighbours are appended)
+    start: int  # span relative to that chunk's text
     end: int
     text: str
-    dense: float = 0.0
-    lexical: float = 0.0
-    score: float = 0.0
+    doc_id: str
+    doc_start: int
+    item: int | None = None  # the number of the list item it belongs to
+    item_title: bool = False
+    features: np.ndarray = field(default_factory=lambda: np.zeros(len(SENTENCE_FEATURES)))
+    logit: float = 0.0
+    prob: float = 0.0
+
+
+@dataclass
+class Gathered:
+    """Everything the answer and the fitting need: the analysed question, the hits (the
+    retrieved ones and the neighbours added), the candidates with features, case features."""
+
+    question: Question
+    hits: list[Hit]
+    candidates: list[Candidate]
+    vectors: np.ndarray
+    case_features: np.ndarray = field(default_factory=lambda: np.zeros(len(REFUSAL_FEATURES)))
 
 
 @dataclass
@@ -100,11 +194,9 @@ class Extract:
     sentences: list[AnswerSentence]
     citations: list[Citation]
     refusal: bool
-    support: float
+    support: float  # probability that the lead sentence holds the answer
     hits: list[Hit] = field(default_factory=list)  # what the citations point into
-
-
-_BRACKETED_NUMBER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+    analysis: dict[str, Any] = field(default_factory=dict)
 
 
 def _display(text: str) -> str:
@@ -115,112 +207,239 @@ def _display(text: str) -> str:
     return _BRACKETED_NUMBER.sub(r"(\1)", flat)
 
 
-def candidates(hits: Sequence[Hit]) -> list[Candidate]:
+# --- candidates ---------------------------------------------------------------------------
+
+
+def _items(snapshot: Snapshot, doc_id: str) -> list[tuple[int, int, int, int]]:
+    """The numbered items of the document's lists: (number, title start, title end, end)."""
+    text = snapshot.doc_text(doc_id)
+    out = []
+    for m in _ITEM_LINE.finditer(text):
+        start = m.start()
+        stop = text.find("\n\n", start)
+        stop = len(text) if stop < 0 else stop
+        spans = split_sentences(text[start:stop], offset=start)
+        if spans:
+            out.append((int(m.group(1)), spans[0][0], spans[0][1], stop))
+    return out
+
+
+def _chunk_hit(hits: list[Hit], chunk: Chunk) -> int:
+    index = next((i for i, h in enumerate(hits) if h.chunk.id == chunk.id), None)
+    if index is None:
+        hits.append(Hit(chunk=chunk, score=0.0, rank=len(hits) + 1))
+        index = len(hits) - 1
+    return index
+
+
+def candidates(
+    hits: list[Hit], snapshot: Snapshot | None, ordinal: int | None = None
+) -> list[Candidate]:
+    """The sentences of the hits' chunks, of the top hits' neighbouring chunks and (when an
+    item is asked for) the titles of that item in the documents' lists. Chunks that are not
+    hits are appended to ``hits`` so citations can point into them."""
+    chunks: list[Chunk] = [h.chunk for h in hits]
+    if snapshot is not None:
+        for h in hits[:NEIGHBOURS_OF]:
+            entry = snapshot.documents.get(h.chunk.doc_id)
+            if entry is None:
+                continue
+            ids = entry.chunk_ids
+            pos = ids.index(h.chunk.id) if h.chunk.id in ids else -1
+            for j in (pos - 1, pos + 1):
+                if pos >= 0 and 0 <= j < len(ids) and ids[j] in snapshot.chunks:
+                    chunks.append(snapshot.chunks[ids[j]])
     out: list[Candidate] = []
     seen: set[tuple[str, int]] = set()
-    for i, hit in enumerate(hits):
-        chunk = hit.chunk
+    items_by_doc: dict[str, list[tuple[int, int, int, int]]] = {}
+    for chunk in chunks:
+        if snapshot is not None and chunk.doc_id in snapshot.documents:
+            items_by_doc.setdefault(chunk.doc_id, _items(snapshot, chunk.doc_id))
         for s, e in split_sentences(chunk.text):
             text = chunk.text[s:e]
             key = (chunk.doc_id, chunk.start + s)
             if key in seen or text.startswith("#") or not MIN_CHARS <= len(text) <= MAX_CHARS:
                 continue
             seen.add(key)
-            out.append(Candidate(hit=i, start=s, end=e, text=text))
+            out.append(
+                Candidate(
+                    hit=_chunk_hit(hits, chunk),
+                    start=s,
+                    end=e,
+                    text=text,
+                    doc_id=chunk.doc_id,
+                    doc_start=chunk.start + s,
+                )
+            )
+    # the asked item of every list in these documents, wherever it stands
+    if ordinal is not None and snapshot is not None:
+        for doc_id, items in items_by_doc.items():
+            for n, ts, te, _ in items:
+                holder = snapshot.chunk_at(doc_id, ts, te)
+                if n != ordinal or holder is None or (doc_id, ts) in seen:
+                    continue
+                seen.add((doc_id, ts))
+                rel = ts - holder.start
+                out.append(
+                    Candidate(
+                        hit=_chunk_hit(hits, holder),
+                        start=rel,
+                        end=te - holder.start,
+                        text=holder.text[rel : te - holder.start],
+                        doc_id=doc_id,
+                        doc_start=ts,
+                    )
+                )
+    for c in out:
+        for n, ts, _te, stop in items_by_doc.get(c.doc_id, []):
+            if ts <= c.doc_start < stop:
+                c.item, c.item_title = n, c.doc_start == ts
     return out
 
 
-def score(
+# --- features -----------------------------------------------------------------------------
+
+
+def _weights(idf: Mapping[str, float] | None) -> tuple[Any, float]:
+    unseen = max(idf.values(), default=1.0) if idf else 1.0
+    if idf is None:
+        return (lambda t: 1.0), unseen
+    return (lambda t: idf.get(t, unseen)), unseen
+
+
+def gather(
     question: str,
+    lang: Lang,
     query_vector: Sequence[float],
     hits: Sequence[Hit],
-    cands: list[Candidate],
     embeddings: Embeddings,
-    idf: Mapping[str, float] | None = None,
-) -> np.ndarray:
-    """Scores the candidates in place; returns their (normalised) sentence vectors."""
+    idf: Mapping[str, float] | None,
+    snapshot: Snapshot | None,
+    model: AnswerModel | None = None,
+    asked: str | None = None,
+) -> Gathered:
+    """Analyse the question, collect the candidates and compute their features (and, with a
+    ``model``, their scores and the case's refusal features). ``question`` is the standalone
+    question; ``asked``, a follow-up as typed ("Och det tredje?"), decides the kind when the
+    rewriting blurred it."""
+    vocabulary = idf or {}
+    q = analyse(question, lang, vocabulary if idf else None)
+    if asked and asked != question:
+        typed = analyse(asked, lang, vocabulary if idf else None)
+        if typed.kind != "other" and (typed.ordinal is not None or q.kind == "other"):
+            q = replace(q, kind=typed.kind, ordinal=typed.ordinal, relation=typed.relation)
+    hits = list(hits)
+    cands = candidates(hits, snapshot, q.ordinal)
     if not cands:
-        return np.zeros((0, len(query_vector)), dtype=np.float32)
+        return Gathered(q, hits, [], np.zeros((0, len(query_vector)), dtype=np.float32))
     vecs = np.asarray(embeddings.embed_documents([c.text for c in cands]), dtype=np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
-    q = np.asarray(query_vector, dtype=np.float32)
-    q /= np.linalg.norm(q) + 1e-9
-    dense = vecs @ q
+    qv = np.asarray(query_vector, dtype=np.float32)
+    qv /= np.linalg.norm(qv) + 1e-9
+    dense = vecs @ qv
     analyzer = get_analyzer()
-    asked = set(analyzer.index_tokens(question))
-    expanded = set(analyzer.query_tokens(question))
-    # a query word the corpus never uses is as informative as the rarest word it does use
-    unseen = max(idf.values(), default=1.0) if idf else 1.0
-    weight = (lambda t: idf.get(t, unseen)) if idf is not None else (lambda t: 1.0)
-    asked_weight = sum(weight(t) for t in asked)
+    weight, _ = _weights(idf)
+    focus = set(q.focus_tokens)
+    focus_expanded = set(analyzer.query_tokens(q.focus)) | focus
+    focus_weight = sum(weight(t) for t in focus)
+    terms = set(analyzer.index_tokens(question))
+    terms_expanded = set(analyzer.query_tokens(question)) | terms
+    terms_weight = sum(weight(t) for t in terms)
+    name_tokens = [set(analyzer.index_tokens(n)) for n in q.names]
+    best_dense = float(dense.max())
+    idx = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
     for c, d in zip(cands, dense, strict=True):
         words = set(analyzer.index_tokens(c.text))
-        c.dense = float(d)
-        shared = sum(weight(t) for t in expanded & words)
-        c.lexical = min(1.0, shared / asked_weight) if asked_weight > 0 else 0.0
-        c.score = c.dense + LEXICAL_WEIGHT * c.lexical + RANK_WEIGHT / (1 + hits[c.hit].rank)
-    return vecs
+        f = c.features
+        f[idx["dense"]] = float(d)
+        f[idx["dense_gap"]] = float(d) - best_dense
+        if focus_weight > 0:
+            f[idx["focus"]] = min(
+                1.0, sum(weight(t) for t in focus_expanded & words) / focus_weight
+            )
+        if terms_weight > 0:
+            f[idx["overlap"]] = min(
+                1.0, sum(weight(t) for t in terms_expanded & words) / terms_weight
+            )
+        if q.typed:
+            found = kind_span(q.kind, c.text) is not None
+            f[idx["kind"]], f[idx["kind_absent"]] = float(found), float(not found)
+        if q.kind in CUED:
+            f[idx["cue"]] = float(has_cue(q.kind, c.text))
+        if q.ordinal is not None and c.item is not None:
+            f[idx["item"]] = float(c.item == q.ordinal)
+            f[idx["item_other"]] = float(c.item != q.ordinal)
+        f[idx["relation"]] = float(has_relation(q.relation, c.text))
+        if name_tokens:
+            f[idx["names"]] = sum(bool(n & words) for n in name_tokens) / len(name_tokens)
+        f[idx["anaphora"]] = float(is_anaphoric(c.text))
+        f[idx["list_intro"]] = float(q.kind == "list" and bool(_LIST_INTRO.search(c.text)))
+        f[idx["rank"]] = 1.0 / (1 + hits[c.hit].rank)
+        f[idx["short"]] = float(len(c.text) < SHORT and not q.typed)
+    g = Gathered(q, hits, cands, vecs)
+    if model is not None:
+        score(g, model, vocabulary)
+    return g
 
 
-def lacks_asked_type(question: str, best_sentences: Sequence[str]) -> bool:
-    """True when the question asks for a sum of money, an amount or a date and none of the
-    best-supported sentences holds one (a year or a name like "Industri 4.0" does not answer
-    "how many")."""
-    if _ASKS_MONEY.search(question):
-        return not any(_MONEY.search(s) for s in best_sentences)
-    if _ASKS_QUANTITY.search(question):
-        plain = [_NAMED_VERSION.sub(" ", _YEAR.sub(" ", s)) for s in best_sentences]
-        return not any(_AMOUNT.search(p) for p in plain)
-    if _ASKS_DATE.search(question):
-        return not any(_DATE.search(s) for s in best_sentences)
-    return False
+def score(g: Gathered, model: AnswerModel, vocabulary: Mapping[str, float]) -> None:
+    """The candidates' logits and probabilities, and the case's refusal features."""
+    x = np.stack([c.features for c in g.candidates])
+    logits = model.sentence.logits(x)
+    for c, z in zip(g.candidates, logits, strict=True):
+        c.logit, c.prob = float(z), 1 / (1 + math.exp(-float(z)))
+    g.case_features = case_features(g, vocabulary)
 
 
-def unknown_names(question: str, lang: Lang, vocabulary: Mapping[str, float]) -> list[str]:
-    """Names and acronyms in the question that the documents never mention, not even through
-    the glossary: a question about "Allsvenskan" or "ERP" cannot be answered from them; nor
-    can "Hur ansöker man …?" when the documents never use the verb. English questions are
-    checked for acronyms only (capitalised English words are often ordinary title words)."""
+def case_features(g: Gathered, vocabulary: Mapping[str, float]) -> np.ndarray:
+    q = g.question
+    idx = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
+    ranked = sorted(g.candidates, key=lambda c: -c.logit)
+    best = ranked[0]
+    top = ranked[:TOP_FOR_KIND]
     analyzer = get_analyzer()
-    unknown = []
-    how_to = _HOW_TO.match(question) if lang == "sv" else None
-    words = [how_to.group(1)] if how_to else []  # an action the documents never name
-    for word in words + _NAME.findall(question.strip()):
-        if lang == "en" and not _ACRONYM.match(word):
-            continue
-        tokens = analyzer.query_tokens(word)
-        if tokens and not any(t in vocabulary for t in tokens):
-            unknown.append(word)
-    return unknown
+    known = [
+        any(t in vocabulary for t in analyzer.query_tokens(w))
+        for w in q.focus.split()
+        if len(w) > 2
+    ]
+    unknown_name = any(
+        tokens and not any(t in vocabulary for t in tokens)
+        for tokens in (analyzer.query_tokens(n) for n in q.names)
+    )
+    english = float(q.lang == "en")
+    unknown_share = (known.count(False) / len(known)) if known else 0.0
+    unknown_any = any(
+        not any(t in vocabulary for t in analyzer.query_tokens(w))
+        for w in q.focus.split()
+        if len(w) > 3
+    )
+    return np.array(
+        [
+            best.logit,
+            max(float(c.features[idx["dense"]]) for c in g.candidates),
+            max(float(c.features[idx["focus"]]) for c in g.candidates),
+            float(q.typed and not any(c.features[idx["kind"]] for c in top)),
+            unknown_share,
+            float(unknown_name),
+            float(
+                q.relation == "funding_to_asker"
+                and not any(c.features[idx["relation"]] for c in g.candidates)
+            ),
+            float(unknown_any),
+            english,
+            english * best.logit,
+            english * unknown_share,
+        ]
+    )
 
 
-def select(cands: list[Candidate], vecs: np.ndarray, max_sentences: int) -> list[int]:
-    """Maximal marginal relevance over the candidates, best first."""
-    if not cands:
-        return []
-    scores = np.array([c.score for c in cands])
-    best = float(scores.max())
-    chosen: list[int] = []
-    while len(chosen) < max_sentences:
-        mmr = scores.copy()
-        if chosen:
-            mmr = MMR_LAMBDA * scores - (1 - MMR_LAMBDA) * (vecs @ vecs[chosen].T).max(axis=1)
-        mmr[chosen] = -np.inf
-        i = int(np.argmax(mmr))
-        if mmr[i] == -np.inf:
-            break
-        if len(chosen) >= MIN_SENTENCES and scores[i] < best - KEEP_MARGIN:
-            break
-        chosen.append(i)
-    return chosen
+def refusal_probability(g: Gathered, model: AnswerModel) -> float:
+    z = float(model.refusal.logits(g.case_features[None, :])[0])
+    return 1 / (1 + math.exp(-z))
 
 
-def _numbered(hits: Sequence[Hit], picked: dict[int, list[tuple[int, int]]]) -> dict[int, Citation]:
-    """Citations numbered by first use, one per cited chunk, quoting the picked sentences."""
-    return {
-        hit: citation_from_hit(n, hits[hit], sorted(spans))
-        for n, (hit, spans) in enumerate(picked.items(), 1)
-    }
+# --- the answer ---------------------------------------------------------------------------
 
 
 def answer(
@@ -229,160 +448,290 @@ def answer(
     hits: Sequence[Hit],
     embeddings: Embeddings,
     lang: Lang,
-    max_sentences: int,
-    threshold: float,
-    idf: Mapping[str, float] | None = None,
     snapshot: Snapshot | None = None,
+    idf: Mapping[str, float] | None = None,
+    model: AnswerModel | None = None,
+    refusal_threshold: float | None = None,
+    asked: str | None = None,
 ) -> Extract:
-    hits = list(hits)
-    cands = candidates(hits)
-    vecs = score(question, query_vector, hits, cands, embeddings, idf)
-    support = max((c.score for c in cands), default=0.0)
-    if support < threshold:
-        return _refusal(hits, cands, lang, support)
-    best_first = sorted(cands, key=lambda c: -c.score)[:TYPE_CHECK_TOP]
-    if lacks_asked_type(question, [c.text for c in best_first]):
-        return _refusal(hits, cands, lang, support)
-    if idf and unknown_names(question, lang, idf):
-        return _refusal(hits, cands, lang, support)
-    chosen = [cands[i] for i in select(cands, vecs, max_sentences)]
-    # sentences taken only to reach MIN_SENTENCES are left out when the strong ones, with
-    # their list items or item explanation, already make an answer of that length
-    strong = _expand_lists([c for c in chosen if c.score >= support - KEEP_MARGIN], hits, snapshot)
-    chosen = strong if len(strong) >= MIN_SENTENCES else _expand_lists(chosen, hits, snapshot)
-    # reading order: documents by their best sentence, sentences as they stand in the document
-    doc_rank: dict[str, int] = {}
-    for c in chosen:
-        doc_rank.setdefault(hits[c.hit].chunk.doc_id, len(doc_rank))
-    chosen.sort(
-        key=lambda c: (doc_rank[hits[c.hit].chunk.doc_id], hits[c.hit].chunk.start + c.start)
+    model = model or load_model()
+    g = gather(question, lang, query_vector, hits, embeddings, idf, snapshot, model, asked)
+    analysis = g.question.as_dict()
+    if not g.candidates:
+        return _refusal(g, lang, 1.0, analysis)
+    p_refuse = refusal_probability(g, model)
+    analysis["refusal_probability"] = round(p_refuse, 4)
+    threshold = model.refusal_threshold if refusal_threshold is None else refusal_threshold
+    if p_refuse > threshold:
+        return _refusal(g, lang, p_refuse, analysis)
+    return compose(g, model, lang, snapshot, analysis)
+
+
+def compose(
+    g: Gathered,
+    model: AnswerModel,
+    lang: Lang,
+    snapshot: Snapshot | None,
+    analysis: dict[str, Any] | None = None,
+) -> Extract:
+    """Lead with the best sentence, add up to MAX_EXTRA that are likely and add something."""
+    q = g.question
+    order = sorted(range(len(g.candidates)), key=lambda i: -g.candidates[i].logit)
+    lead = g.candidates[order[0]]
+    chosen = [order[0]]
+    for i in order[1:]:
+        c = g.candidates[i]
+        if len(chosen) > MAX_EXTRA or c.prob < model.extra_min:
+            break
+        redundant = float((g.vectors[chosen] @ g.vectors[i]).max()) > REDUNDANT
+        same_item = q.ordinal is not None and c.item is not None and c.item == lead.item
+        if not redundant and not same_item:
+            chosen.append(i)
+    firsts = [_unit(g.candidates[i], g.hits, snapshot) for i in chosen]
+    # answer first; the rest in document order
+    rest = sorted(firsts[1:], key=lambda u: (u.doc_id != lead.doc_id, u.doc_id, u.doc_start))
+    groups: list[list[_Unit]] = []
+    covered: set[tuple[str, int]] = set()
+    for k, unit in enumerate(firsts[:1] + rest):
+        group = [unit, *_followers(unit, g.hits, snapshot, q.ordinal)]
+        if k == 0:
+            group += _completion(group[-1], g, model, snapshot)
+        group = [u for u in group if not covered & u.starts]
+        for u in group:
+            covered |= u.starts
+        if group:
+            groups.append(group)
+    return _render(groups, g, model, lang, analysis or q.as_dict())
+
+
+@dataclass
+class _Unit:
+    """One shown piece: a sentence, or a pointing-back sentence with the one before it (its
+    parts may lie in two chunks)."""
+
+    parts: list[tuple[int, int, int]]  # (hit, start, end), spans relative to the chunk
+    text: str
+    doc_id: str
+    doc_start: int
+    source: Candidate
+    item: int | None = None
+    starts: set[tuple[str, int]] = field(default_factory=set)  # (doc, start) of its sentences
+
+
+def _piece(
+    hits: list[Hit], snapshot: Snapshot, doc_id: str, s: int, e: int
+) -> tuple[int, int, int] | None:
+    holder = snapshot.chunk_at(doc_id, s, e)
+    if holder is None:
+        return None
+    return (_chunk_hit(hits, holder), s - holder.start, e - holder.start)
+
+
+def _unit(c: Candidate, hits: list[Hit], snapshot: Snapshot | None) -> _Unit:
+    """The candidate as shown: a sentence that points back ("Även här …", "Detta …") is
+    shown after the sentence before it, as one piece."""
+    unit = _Unit([(c.hit, c.start, c.end)], c.text, c.doc_id, c.doc_start, c, c.item)
+    unit.starts = {(c.doc_id, c.doc_start)}
+    if snapshot is None or not is_anaphoric(c.text):
+        return unit
+    text = snapshot.doc_text(c.doc_id)
+    para = text.rfind("\n\n", 0, c.doc_start) + 1  # 0 when the paragraph opens the document
+    before = split_sentences(text[para : c.doc_start], offset=para)
+    if not before:
+        return unit
+    a_start, a_end = before[-1]
+    end = c.doc_start + len(c.text)
+    whole = _piece(hits, snapshot, c.doc_id, a_start, end)
+    first = whole or _piece(hits, snapshot, c.doc_id, a_start, a_end)
+    if first is None:
+        return unit
+    parts = [first] if whole else [first, *unit.parts]
+    return _Unit(
+        parts,
+        text[a_start:end],
+        c.doc_id,
+        a_start,
+        c,
+        c.item,
+        {(c.doc_id, a_start), (c.doc_id, c.doc_start)},
     )
+
+
+def _sentence_unit(
+    hits: list[Hit],
+    snapshot: Snapshot,
+    doc_id: str,
+    s: int,
+    e: int,
+    source: Candidate,
+    item: int | None,
+) -> _Unit | None:
+    piece = _piece(hits, snapshot, doc_id, s, e)
+    if piece is None:
+        return None
+    return _Unit([piece], snapshot.doc_text(doc_id)[s:e], doc_id, s, source, item, {(doc_id, s)})
+
+
+def _followers(
+    unit: _Unit, hits: list[Hit], snapshot: Snapshot | None, ordinal: int | None
+) -> list[_Unit]:
+    """What a shown sentence brings along: the items of a list it announces (unless one item
+    was asked for), or an item's explanation after the item's title."""
+    if snapshot is None:
+        return []
+    items = _items(snapshot, unit.doc_id)
+    end = unit.doc_start + len(unit.text)
+    text = snapshot.doc_text(unit.doc_id)
+    out: list[_Unit | None] = []
+    if _LIST_INTRO.search(unit.source.text) and ordinal is None and not unit.source.item_title:
+        for n, ts, te, stop in items:
+            if ts >= end and not text[end:ts].strip() and len(out) < MAX_LIST_ITEMS:
+                out.append(_sentence_unit(hits, snapshot, unit.doc_id, ts, te, unit.source, n))
+                end = stop
+    elif unit.source.item_title:
+        stop = next((s for _n, t, _e, s in items if t == unit.doc_start), end)
+        for s, e in split_sentences(text[end:stop], offset=end)[:MAX_ITEM_SENTENCES]:
+            out.append(_sentence_unit(hits, snapshot, unit.doc_id, s, e, unit.source, unit.item))
+    return [u for u in out if u is not None]
+
+
+def _completion(
+    last: _Unit, g: Gathered, model: AnswerModel, snapshot: Snapshot | None
+) -> list[_Unit]:
+    """The sentence right after the lead when it points back to it ("Här kan vi nämna …")
+    and is likely enough itself: the lead announced what that sentence names."""
+    if snapshot is None or last.item is not None:
+        return []
+    end = last.doc_start + len(last.text)
+    for c in g.candidates:
+        if c.doc_id != last.doc_id or c.doc_start <= last.doc_start or not is_anaphoric(c.text):
+            continue
+        gap = snapshot.doc_text(c.doc_id)[end : c.doc_start]
+        if not gap.strip() and "\n\n" not in gap and c.prob >= model.extra_min:
+            return [
+                _Unit(
+                    [(c.hit, c.start, c.end)],
+                    c.text,
+                    c.doc_id,
+                    c.doc_start,
+                    c,
+                    None,
+                    {(c.doc_id, c.doc_start)},
+                )
+            ]
+    return []
+
+
+def _render(
+    groups: list[list[_Unit]],
+    g: Gathered,
+    model: AnswerModel,
+    lang: Lang,
+    analysis: dict[str, Any],
+) -> Extract:
+    """The answer's text (each piece with its marker; list items on their own lines) and one
+    ``AnswerSentence`` per group: what the lead brought along belongs to the lead."""
+    hits = g.hits
+    units = [u for group in groups for u in group]
     picked: dict[int, list[tuple[int, int]]] = {}
-    for c in chosen:
-        picked.setdefault(c.hit, []).append((c.start, c.end))
-    cites = _numbered(hits, picked)
+    for u in units:
+        for hit, s, e in u.parts:
+            picked.setdefault(hit, []).append((s, e))
+    cites = {
+        hit: citation_from_hit(n, hits[hit], sorted(spans))
+        for n, (hit, spans) in enumerate(picked.items(), 1)
+    }
+
+    def numbers(us: list[_Unit]) -> list[int]:
+        return list(dict.fromkeys(cites[hit].number for u in us for hit, _, _ in u.parts))
+
     sentences = [
         AnswerSentence(
-            text=_display(c.text), citations=[cites[c.hit].number], supported=True, support=c.dense
+            text="\n".join(_display(u.text) for u in group),
+            citations=numbers(group),
+            supported=True,
+            support=round(group[0].source.prob, 4),
+            score_parts=model.sentence.parts(group[0].source.features),
         )
-        for c in chosen
+        for group in groups
     ]
-    paragraphs = _layout(chosen, sentences, hits, snapshot)
-    text = LEAD_IN[lang] + "\n\n" + "\n\n".join(paragraphs)
-    return Extract(text, sentences, list(cites.values()), False, support, hits)
-
-
-def list_items(snapshot: Snapshot, doc_id: str, pos: int) -> list[tuple[int, int]]:
-    """Document spans of the first sentence of each numbered item ("1. …", "2. …") that
-    starts right after document offset ``pos``."""
-    text = snapshot.doc_text(doc_id)
-    items: list[tuple[int, int]] = []
-    expected = 1
-    m = _ITEM.match(text, pos)
-    while m and int(m.group(1)) == expected and len(items) < MAX_LIST_ITEMS:
-        start = m.start(1)
-        end = text.find("\n\n", start)
-        end = len(text) if end < 0 else end
-        items.append(split_sentences(text[start:end], offset=start)[0])
-        expected += 1
-        m = _ITEM.match(text, end)
-    return items
-
-
-def _layout(
-    chosen: list[Candidate],
-    sentences: list[AnswerSentence],
-    hits: list[Hit],
-    snapshot: Snapshot | None,
-) -> list[str]:
-    """Paragraphs of the answer: one per document; a list's items one per line, an item's
-    explanation on its line; each sentence followed by its marker."""
-    paragraphs: list[str] = []
-    doc, end, in_list = None, 0, False
-    for c, s in zip(chosen, sentences, strict=True):
-        piece = f"{s.text} [{s.citations[0]}]"
-        chunk = hits[c.hit].chunk
-        start = chunk.start + c.start
-        is_item = bool(_ITEM.match(s.text))
-        gap = (
-            snapshot.doc_text(chunk.doc_id)[end:start] if snapshot and chunk.doc_id == doc else None
-        )
-        if gap is not None and in_list and not is_item and not gap.strip() and "\n" not in gap:
-            paragraphs[-1] += " " + piece  # the explanation that follows an item's title
-        elif chunk.doc_id == doc and is_item == in_list:
-            paragraphs[-1] += ("\n" if is_item else " ") + piece
+    pieces: list[str] = []
+    for k, u in enumerate(units):
+        shown = _display(u.text)
+        if k == 0 and g.question.typed:
+            shown = _emphasise(shown, g.question.kind)
+        prev = units[k - 1] if k else None
+        if prev is None:
+            sep = ""
+        elif _ITEM.match(u.text):
+            sep = "\n"  # a list item on its own line
+        elif u.item is not None and u.item == prev.item:
+            sep = " "  # an item's explanation on the item's line
+        elif prev.item is not None:
+            sep = "\n\n"  # after a list
         else:
-            paragraphs.append(piece)
-            in_list = is_item
-        doc, end = chunk.doc_id, chunk.start + c.end
-    return paragraphs
+            sep = " "
+        pieces.append(f"{sep}{shown} [{', '.join(map(str, numbers([u])))}]")
+    body = "".join(pieces).strip()
+    head = LEAD_IN[lang]
+    text = f"{head}\n\n{body}" if head else body
+    lead_prob = groups[0][0].source.prob if groups else 0.0
+    return Extract(text, sentences, list(cites.values()), False, lead_prob, hits, analysis)
 
 
-def item_body(snapshot: Snapshot, doc_id: str, start: int, end: int) -> list[tuple[int, int]]:
-    """When [start, end) is the title sentence of a numbered item ("1. Gör …"), the document
-    spans of the item's further sentences (its explanation), up to MAX_ITEM_SENTENCES."""
-    text = snapshot.doc_text(doc_id)
-    if not _ITEM.match(text, start) or (start > 0 and text[start - 1] != "\n"):
-        return []
-    stop = text.find("\n\n", end)
-    stop = len(text) if stop < 0 else stop
-    return split_sentences(text[end:stop], offset=end)[:MAX_ITEM_SENTENCES]
-
-
-def _expand_lists(
-    chosen: list[Candidate], hits: list[Hit], snapshot: Snapshot | None
-) -> list[Candidate]:
-    """A chosen sentence that announces a list ("… fyra områden …") brings the list's items
-    along, so the answer names them; a chosen item title brings its explanation. The chunks
-    they come from join the hits the citations point into."""
-    if snapshot is None:
-        return chosen
-    out: list[Candidate] = []
-    have = {(hits[c.hit].chunk.doc_id, hits[c.hit].chunk.start + c.start) for c in chosen}
-
-    def add(doc_id: str, s: int, e: int, like: Candidate) -> None:
-        holder = snapshot.chunk_at(doc_id, s, e)
-        if holder is None or (doc_id, s) in have:
-            return
-        index = next((i for i, h in enumerate(hits) if h.chunk.id == holder.id), None)
-        if index is None:
-            hits.append(Hit(chunk=holder, score=0.0, rank=len(hits) + 1))
-            index = len(hits) - 1
-        have.add((doc_id, s))
-        text = holder.text[s - holder.start : e - holder.start]
-        out.append(
-            Candidate(
-                index, s - holder.start, e - holder.start, text, dense=like.dense, score=like.score
-            )
-        )
-
-    for c in chosen:
-        out.append(c)
-        chunk = hits[c.hit].chunk
-        start, end = chunk.start + c.start, chunk.start + c.end
-        if _LIST_INTRO.search(c.text):
-            for s, e in list_items(snapshot, chunk.doc_id, end):
-                add(chunk.doc_id, s, e, c)
-        for s, e in item_body(snapshot, chunk.doc_id, start, end):
-            add(chunk.doc_id, s, e, c)
-    return out
+def _emphasise(text: str, kind: str) -> str:
+    span = kind_span(kind, text)
+    if span is None:
+        return text
+    a, b = span
+    piece = text[a:b].strip()
+    if not piece:
+        return text
+    a = text.index(piece, a)
+    return f"{text[:a]}**{piece}**{text[a + len(piece) :]}"
 
 
 def closest_sources(hits: Sequence[Hit], lang: Lang) -> Extract:
-    """A refusal listing the retrieved sources in retrieval order (when no scores exist, e.g.
-    an LLM said the documents do not answer)."""
-    return _refusal(hits, candidates(hits), lang, 0.0)
+    """A refusal that lists the retrieved sources in retrieval order (when an LLM said the
+    documents do not answer and there are no scores)."""
+    hits = list(hits)
+    cites = [citation_from_hit(n, h, []) for n, h in enumerate(_one_per_doc(hits)[:3], 1)]
+    lines = [REFUSAL[lang], ALSO[lang]]
+    lines += [_source_line(c) for c in cites]
+    return Extract("\n".join(lines), [], cites, True, 0.0, hits)
 
 
-def _refusal(hits: Sequence[Hit], cands: list[Candidate], lang: Lang, support: float) -> Extract:
-    """An honest "the documents don't say", listing the closest sources (one per document)."""
-    best_by_doc: dict[str, Candidate] = {}
-    for c in sorted(cands, key=lambda c: (-c.score, hits[c.hit].rank)):
-        best_by_doc.setdefault(hits[c.hit].chunk.doc_id, c)
-    picked = {c.hit: [(c.start, c.end)] for c in list(best_by_doc.values())[:3]}
-    cites = list(_numbered(hits, picked).values())
+def _one_per_doc(hits: list[Hit]) -> list[Hit]:
+    seen: set[str] = set()
+    out = []
+    for h in hits:
+        if h.chunk.doc_id not in seen:
+            seen.add(h.chunk.doc_id)
+            out.append(h)
+    return out
+
+
+def _source_line(cite: Citation) -> str:
+    origin = ", ".join(x for x in (cite.organisation, cite.date) if x)
+    return f"- [{cite.number}] {cite.title}" + (f" ({origin})" if origin else "")
+
+
+def _refusal(g: Gathered, lang: Lang, p_refuse: float, analysis: dict[str, Any]) -> Extract:
+    """An honest "the documents don't say", with the one sentence that comes closest (quoted,
+    with its source) and the other documents near the question."""
+    hits = g.hits
     lines = [REFUSAL[lang]]
-    for cite in cites:
-        origin = ", ".join(x for x in (cite.organisation, cite.date) if x)
-        lines.append(f"- [{cite.number}] {cite.title}" + (f" ({origin})" if origin else ""))
-    return Extract("\n".join(lines), [], cites, True, support, list(hits))
+    cites: list[Citation] = []
+    if g.candidates:
+        best = max(g.candidates, key=lambda c: (c.logit, -hits[c.hit].rank))
+        cites.append(citation_from_hit(1, hits[best.hit], [(best.start, best.end)]))
+        lines[0] += " " + NEAREST[lang]
+        lines.append(f"> {_display(best.text)} [1]")
+        others = [h for h in _one_per_doc(hits) if h.chunk.doc_id != best.doc_id][:2]
+    else:
+        others = _one_per_doc(hits)[:3]
+    more = [citation_from_hit(len(cites) + n, h, []) for n, h in enumerate(others, 1)]
+    if more:
+        lines.append(ALSO[lang])
+        lines += [_source_line(c) for c in more]
+    return Extract("\n".join(lines), [], cites + more, True, 1 - p_refuse, hits, analysis)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -109,6 +109,9 @@ class AnswerSentence(BaseModel):
     citations: list[int] = Field(default_factory=list)
     supported: bool | None = None
     support: float | None = None
+    score_parts: dict[str, float] | None = Field(
+        None, description="Extractive answers: each feature's share of the sentence's score."
+    )
 
 
 class Answer(BaseModel):
@@ -122,6 +125,9 @@ class Answer(BaseModel):
     refusal: bool = False
     notices: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
+    analysis: dict[str, Any] = Field(
+        default_factory=dict, description="How the question was read: kind, focus, context …"
+    )
     hits: list[Hit] = Field(default_factory=list, exclude=True)
 
     @property

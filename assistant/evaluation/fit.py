@@ -1,0 +1,255 @@
+"""Fit the extractive answerer's weights on the **dev** split of the evaluation cases.
+
+    python -m assistant.evaluation.fit            # writes assistant/resources/answer_model.json
+    python -m assistant.evaluation.fit --check    # fits again and compares with the committed file
+
+Three things are learned, each with a small standard model (scikit-learn, from the ``eval``
+extra; the product itself only needs the weights):
+
+1. **Sentence model**: logistic regression from a candidate sentence's features
+   (``extractive.SENTENCE_FEATURES``) to "the sentence holds the answer", where a sentence of
+   an answerable case is a positive when it holds one of the case's facts and overlaps its
+   evidence (or, where no sentence does both, overlaps its evidence).
+2. **Refusal model**: logistic regression from the case features
+   (``extractive.REFUSAL_FEATURES``) to "the documents do not answer"; the threshold is the
+   lowest probability at which no more than ``MAX_WRONG_REFUSALS`` of the answerable dev cases
+   are refused, so refusal recall is as high as that allows.
+3. **extra_min**: the probability a further sentence needs, chosen on a grid for fact
+   coverage minus padding.
+
+Test cases are never read here: ``load_dev`` keeps ``split == "dev"`` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..analysis import detect_language
+from ..config import REPO_ROOT, Settings
+from ..core import Assistant
+from ..extractive import (
+    MODEL_PATH,
+    REFUSAL_FEATURES,
+    SENTENCE_FEATURES,
+    AnswerModel,
+    Gathered,
+    LinearModel,
+    compose,
+    gather,
+    score,
+)
+from ..retrieve import Retriever
+from ..rewrite import rewrite_without_llm
+from .cases import Case, contains_phrase, load_cases, normalise_for_match
+
+DEFAULT_CASES = REPO_ROOT / "eval" / "cases.jsonl"
+MAX_WRONG_REFUSALS = 0.03
+EXTRA_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
+PADDING_COST = 0.5
+C = 1.0  # inverse regularisation strength of both logistic regressions
+SHARED_RUN = 6  # words in a row that make a sentence part of an evidence phrase
+_WORD = re.compile(r"\w+")
+
+
+def load_dev(paths: list[Path]) -> list[Case]:
+    return [c for c in load_cases(paths) if c.split == "dev"]
+
+
+def holds_evidence(sentence: str, phrase: str) -> bool:
+    """The sentence holds (part of) an evidence phrase: one contains the other, or they share
+    ``SHARED_RUN`` words in a row."""
+    s, p = normalise_for_match(sentence), normalise_for_match(phrase)
+    if not s or not p:
+        return False
+    if p in s or s in p:
+        return True
+    sw, pw = _WORD.findall(s), _WORD.findall(p)
+    runs = {tuple(pw[i : i + SHARED_RUN]) for i in range(len(pw) - SHARED_RUN + 1)}
+    return any(tuple(sw[i : i + SHARED_RUN]) in runs for i in range(len(sw) - SHARED_RUN + 1))
+
+
+def holds_fact(sentence: str, case: Case) -> bool:
+    return any(contains_phrase(sentence, p) for group in case.facts for p in group)
+
+
+def labels(g: Gathered, case: Case) -> list[int] | None:
+    """1 for the candidates that hold the answer; None when retrieval found none."""
+    evidence = [any(holds_evidence(c.text, e) for e in case.evidence) for c in g.candidates]
+    both = [
+        int(e and holds_fact(c.text, case)) for c, e in zip(g.candidates, evidence, strict=True)
+    ]
+    if any(both):
+        return both
+    if any(evidence):
+        return [int(e) for e in evidence]
+    return None
+
+
+@dataclass
+class Prepared:
+    case: Case
+    g: Gathered
+    snapshot: Any
+
+
+def prepare(assistant: Assistant, cases: list[Case]) -> list[Prepared]:
+    """Each case through the product's retrieval, and its candidates' features."""
+    snap = assistant.snapshot
+    out = []
+    for case in cases:
+        standalone = case.question
+        if case.history:
+            standalone = rewrite_without_llm(case.question, list(case.history))
+        lang = detect_language(case.question)
+        qvec = assistant.embeddings.embed_query(standalone)
+        depth = max(assistant.settings.top_k, assistant.settings.answer_chunks)
+        hits = Retriever(assistant.settings, assistant.store, snap).search(standalone, qvec, depth)
+        g = gather(
+            standalone, lang, qvec, hits, assistant.embeddings, snap.idf, snap, asked=case.question
+        )
+        out.append(Prepared(case, g, snap))
+    return out
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, balanced: bool) -> tuple[list[float], float]:
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=C, class_weight="balanced" if balanced else None, max_iter=5000)
+    lr.fit(x, y)
+    return [round(float(w), 6) for w in lr.coef_[0]], round(float(lr.intercept_[0]), 6)
+
+
+def _coverage_and_padding(text: str, sentences: list[str], case: Case) -> tuple[float, float]:
+    covered = sum(any(contains_phrase(text, p) for p in group) for group in case.facts)
+    padding = [
+        not holds_fact(s, case) and not any(holds_evidence(s, e) for e in case.evidence)
+        for s in sentences
+    ]
+    return covered / len(case.facts), (sum(padding) / len(padding)) if padding else 0.0
+
+
+def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
+    prepared = prepare(assistant, cases)
+    # 1. sentences
+    xs: list[np.ndarray] = []
+    ys: list[int] = []
+    for p in prepared:
+        if not p.case.answerable or not p.g.candidates:
+            continue
+        y = labels(p.g, p.case)
+        if y is None:
+            continue
+        xs.extend(c.features for c in p.g.candidates)
+        ys.extend(y)
+    sx, sy = np.stack(xs), np.asarray(ys)
+    coef, intercept = _logistic(sx, sy, balanced=True)
+    sentence = LinearModel(SENTENCE_FEATURES, tuple(coef), intercept)
+    # 2. refusal
+    model = AnswerModel(
+        sentence, LinearModel(REFUSAL_FEATURES, (0.0,) * len(REFUSAL_FEATURES), 0.0), 1.0, 1.0
+    )
+    usable = [p for p in prepared if p.g.candidates]
+    for p in usable:
+        score(p.g, model, p.snapshot.idf)
+    rx = np.stack([p.g.case_features for p in usable])
+    ry = np.asarray([int(not p.case.answerable) for p in usable])
+    rcoef, rintercept = _logistic(rx, ry, balanced=True)
+    refusal = LinearModel(REFUSAL_FEATURES, tuple(rcoef), rintercept)
+    p_no = 1 / (1 + np.exp(-refusal.logits(rx)))
+    answerable = np.sort(p_no[ry == 0])[::-1]
+    allowed = int(MAX_WRONG_REFUSALS * len(answerable))
+    # refuse above the (allowed+1)-th highest answerable probability
+    threshold = round(float(answerable[allowed]) + 1e-6, 6) if len(answerable) > allowed else 0.5
+    refused = p_no > threshold
+    # 3. extra sentences
+    best_extra, best_value = EXTRA_GRID[-1], -1.0
+    kept = [p for p, r in zip(usable, refused, strict=True) if p.case.answerable and not r]
+    for extra in EXTRA_GRID:
+        trial = AnswerModel(sentence, refusal, threshold, extra)
+        values = []
+        for p in kept:
+            ext = compose(p.g, trial, p.g.question.lang, p.snapshot)
+            cov, pad = _coverage_and_padding(ext.text, [s.text for s in ext.sentences], p.case)
+            values.append(cov - PADDING_COST * pad)
+        value = float(np.mean(values)) if values else 0.0
+        if value > best_value + 1e-9:
+            best_extra, best_value = extra, value
+    final = AnswerModel(sentence, refusal, threshold, best_extra)
+    lead_hits = []
+    for p in kept:
+        ext = compose(p.g, final, p.g.question.lang, p.snapshot)
+        lead_hits.append(bool(ext.sentences) and holds_fact(ext.sentences[0].text, p.case))
+    n_answerable = int((ry == 0).sum())
+    n_unanswerable = int((ry == 1).sum())
+    return {
+        "sentence": {"features": list(SENTENCE_FEATURES), "coef": coef, "intercept": intercept},
+        "refusal": {
+            "features": list(REFUSAL_FEATURES),
+            "coef": rcoef,
+            "intercept": rintercept,
+            "threshold": threshold,
+        },
+        "extra_min": best_extra,
+        "fitted": {
+            "split": "dev",
+            "cases": len(cases),
+            "sentences": len(sy),
+            "positive_sentences": int(sy.sum()),
+            "answerable": n_answerable,
+            "unanswerable": n_unanswerable,
+            "dev_refusal_recall": round(float(refused[ry == 1].mean()), 4)
+            if n_unanswerable
+            else None,
+            "dev_wrong_refusals": round(float(refused[ry == 0].mean()), 4)
+            if n_answerable
+            else None,
+            "dev_lead_has_answer": round(sum(lead_hits) / n_answerable, 4)
+            if n_answerable
+            else None,
+            "method": "scikit-learn LogisticRegression(C=1, balanced); threshold for at most "
+            f"{MAX_WRONG_REFUSALS:.0%} wrong refusals on dev; extra_min on a grid",
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=Path, nargs="*", default=[DEFAULT_CASES])
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--check", action="store_true", help="compare with --out, write nothing")
+    args = parser.parse_args(argv)
+    assistant = Assistant.from_settings(Settings())
+    if assistant.snapshot.empty or assistant.status().stale:
+        assistant.ingest()
+    result = fit(assistant, load_dev(args.cases))
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    if args.check:
+        committed = json.loads(args.out.read_text(encoding="utf-8"))
+        same = _close(committed, result)
+        print("the committed model matches a fit on dev" if same else "the committed model differs")
+        return 0 if same else 1
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}: {json.dumps(result['fitted'], ensure_ascii=False)}")
+    return 0
+
+
+def _close(a: Any, b: Any, tol: float = 1e-3) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k], tol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+    return bool(a == b)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

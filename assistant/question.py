@@ -1,0 +1,499 @@
+"""Question analysis, Swedish and English: what kind of answer is asked for, what the question
+is about, and the relations that change what would count as an answer.
+
+- ``kind``: person, organisation, place, time, duration, amount, count, list, item (a numbered
+  item of a list: "det fjärde området"), definition, reason, how (advice), yesno, other.
+- ``focus``: the thing asked about, without the question words and without context: a
+  description of the asker's company before the question ("Vi är ett gjuteri i Småland med 40
+  anställda. Hur …?") or an incidental place ("… i Västergötland") is context, not focus.
+- ``relation``: ``part_of`` ("en del av", "tillhör", "part of"), ``led_by`` ("leds av",
+  "led by"), ``funds`` (who funds/finances something), ``funding_to_asker`` (whether *we* can
+  get a grant: the documents' grants *to the programme* do not answer that).
+
+The module also says whether a sentence holds the asked kind of answer (``kind_span``): a
+duration for "hur länge", an organisation's name for "vilken organisation", and so on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .analysis import get_analyzer, tokenize
+from .models import Lang
+
+AskedKind = Literal[
+    "person",
+    "organisation",
+    "place",
+    "time",
+    "duration",
+    "amount",
+    "count",
+    "contact",
+    "list",
+    "item",
+    "definition",
+    "reason",
+    "how",
+    "yesno",
+    "other",
+]
+Relation = Literal["part_of", "led_by", "funds", "funding_to_asker"]
+# kinds whose answer is a recognisable piece of text (a name, a number, a date)
+TYPED: frozenset[str] = frozenset(
+    {"person", "organisation", "place", "time", "duration", "amount", "count", "contact"}
+)
+# kinds whose answer is a way of saying things (a definition, a reason, advice)
+CUED: frozenset[str] = frozenset({"definition", "reason", "how"})
+
+_I = re.IGNORECASE
+
+# (kind, pattern) in order: the first match decides. Patterns see the question sentence only.
+_KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
+    (
+        "contact",
+        re.compile(
+            r"\b(telefonnummer\w*|telefon|ringa|mejl\w*|e-post\w*|epost\w*|adress\w*|"
+            r"kontakt\w*|webbplats\w*|hemsida\w*|phone|telephone|e-?mail|address\w*|contact\w*|"
+            r"website|web site)\b",
+            _I,
+        ),
+    ),
+    (
+        "time",
+        re.compile(
+            r"\b(sista ansökningsdag\w*|ansökningsdag\w*|deadline\w*|sista dag\w*|datum\w*|"
+            r"closing date|start date|startdatum)\b",
+            _I,
+        ),
+    ),
+    (
+        "duration",
+        re.compile(
+            r"\b(hur länge|hur lång tid|under hur lång|hur många (månader|år|veckor|dagar)|"
+            r"hur lång(t)? (är|var|blir)|how long|for how many (months|years|weeks)|"
+            r"how many (months|years|"
+            r"weeks)|what is the duration|duration of)\b",
+            _I,
+        ),
+    ),
+    (
+        "amount",
+        re.compile(
+            r"\b(vad kostar|hur mycket (kostar|pengar|får|är)|vad är (kostnaden|priset|avgiften|"
+            r"budgeten)|vad blir kostnaden|till vilket pris|i kronor|how much (does|do|money|is|"
+            r"will)|what does .{1,40}? cost|what is the (cost|price|fee|budget)|"
+            r"what are the (costs|fees))\b",
+            _I,
+        ),
+    ),
+    (
+        "count",
+        re.compile(r"\b(hur många|hur stort antal|antalet|how many|what number of)\b", _I),
+    ),
+    (
+        "time",
+        re.compile(
+            r"^\W*(och |and |men |but )?(när|vilket år|vilket datum|sedan när|since when|when|"
+            r"what year|what date|which year)\b|\b(vilket år|vilket datum|vilken tidpunkt|"
+            r"what year|what date|which year|sedan när|since when)\b",
+            _I,
+        ),
+    ),
+    (
+        "funds_who",  # type: ignore[list-item]  # resolved to "organisation" below
+        re.compile(
+            r"\b(vem|vilka|vilken|vilket|who|which)\b.{0,40}\b(finansier\w*|bekostar|"
+            r"betalar|stöttar|stöder|funds?|finances?|financ\w*|pays? for|supports?)\b",
+            _I,
+        ),
+    ),
+    (
+        "organisation",
+        re.compile(
+            r"\b(vilken|vilka|vilket) (organisation\w*|företag\w*|myndighet\w*|aktör\w*|"
+            r"universitet\w*|högskol\w*|lärosäte\w*|institut\w*|partner\w*|bolag\w*|"
+            r"program\w*|initiativ\w*|part\w*|samarbetspartner\w*)|"
+            r"\b(which|what) (organi[sz]ation\w*|compan\w*|agenc\w*|authorit\w*|universit\w*|"
+            r"institut\w*|partner\w*|bod\w*|programm?e?s?|initiatives?)\b|"
+            r"\bwho (runs|organi[sz]es|operates|is behind)\b|"
+            r"\bvem (driver|står bakom|organiserar)\b",
+            _I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"^\W*(och |and )?(vem|vems|vilka personer|who|whom|whose)\b|"
+            r"\b(vad heter|what is the name of|who is|who was|who wrote|vem skrev)\b",
+            _I,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^\W*(och |and )?(var|vart|where)\b|\b(vilken (ort|stad|region|del av landet)|"
+            r"i vilka delar|which (town|city|region|part of))\b",
+            _I,
+        ),
+    ),
+    (
+        "reason",
+        re.compile(
+            r"\b(varför|av vilken anledning|vad är skälet|vad beror|why|for what reason|"
+            r"what is the reason)\b",
+            _I,
+        ),
+    ),
+    (
+        "list",
+        re.compile(
+            r"\b(vilka (är|var|finns|\w+ (är|finns))|nämn|räkna upp|lista|vilka \w+ (områden|"
+            r"steg|punkter|program|samarbeten|initiativ)|what are the|which are the|list|name "
+            r"the|what (\w+ )?(areas|steps|programmes|programs|initiatives|collaborations))\b",
+            _I,
+        ),
+    ),
+    (
+        "definition",
+        re.compile(
+            r"\b(vad (är|innebär|betyder|menas med|avses med|står .{1,30} för)|vad handlar "
+            r"\w+ om|beskriv|förklara|berätta om|what (is|are|does .{1,40} mean|is meant by)|"
+            r"define|explain|describe|tell me about)\b",
+            _I,
+        ),
+    ),
+    (
+        "how",
+        re.compile(
+            r"\b(hur (kan|ska|bör|gör|får|kommer|skapar|bygger|arbetar|jobbar|organiserar|"
+            r"stärker|hanterar|lyckas|börjar)|vad (kan|ska|bör|behöver) (vi|man|jag|ett|"
+            r"företag)|tips|råd|how (can|should|do|does|to|could|might|would)|what should)\b",
+            _I,
+        ),
+    ),
+    (
+        "yesno",
+        re.compile(
+            r"^\W*(och |and |men |but )?(kan|är|finns|har|stämmer|får|ska|bör|går|gäller|"
+            r"behöver|måste|innebär|leder|ger|handlar|is|are|can|could|does|do|did|has|have|"
+            r"should|will|would|was|were|must)\b",
+            _I,
+        ),
+    ),
+]
+
+_ORDINALS = {
+    "första": 1,
+    "andra": 2,
+    "tredje": 3,
+    "fjärde": 4,
+    "femte": 5,
+    "sjätte": 6,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "1:a": 1,
+    "2:a": 2,
+    "3:e": 3,
+    "4:e": 4,
+    "5:e": 5,
+}
+_ITEM_NOUNS = (
+    r"(?:område\w*|punkt\w*|steg\w*|råd\w*|del\w*|framgångsfaktor\w*|area|areas|point|points|"
+    r"step|steps|item|items|factor|factors)"
+)
+_ORDINAL_WORD = "|".join(re.escape(w) for w in _ORDINALS)
+_ORDINAL = re.compile(
+    rf"\b(?:det|den|the)\s+({_ORDINAL_WORD})(?!\w)|\b({_ORDINAL_WORD})\s+{_ITEM_NOUNS}\b|"
+    rf"\b{_ITEM_NOUNS}\s+(?:nummer\s+|nr\.?\s+|number\s+)?(\d)\b",
+    _I,
+)
+
+_RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
+    (
+        "funding_to_asker",
+        re.compile(
+            r"\b(kan|får|could|can|may)\s+(vi|jag|man|vårt företag|ett företag|företag|we|i|"
+            r"our company|a company|companies|smes?|small companies)\b.{0,60}\b(få|söka|ansöka|"
+            r"get|apply|receive|obtain)\b.{0,40}\b(bidrag\w*|stöd\w*|pengar|finansiering\w*|"
+            r"grants?|funding|money|subsid\w*|support)\b|\b(bidrag|stöd|grants?|funding)\b.{0,30}"
+            r"\b(till|för|to|for)\s+(oss|vårt företag|företag|små företag|smf|sme|smes|our "
+            r"company|companies|us)\b",
+            _I,
+        ),
+    ),
+    ("funds", re.compile(r"\b(finansier\w*|bekostar|finansiär\w*|fund\w*|financ\w*)\b", _I)),
+    (
+        "part_of",
+        re.compile(r"\b(en del av|del av|tillhör|ingår i|part of|belongs? to)\b", _I),
+    ),
+    ("led_by", re.compile(r"\b(leds av|leder|ledare|chef\w*|led by|leads?|heads?)\b", _I)),
+]
+
+# words of the question that say nothing about its subject
+_QUESTION_WORDS = frozenset(
+    """vad hur vem vems varför vilka vilken vilket när var vart länge lång tid många mycket kan
+    ska bör får går finns är har stämmer det att om man vi jag ni de oss vår vårt våra mig
+    min mitt mina företag företaget bolag bolaget dokumenten dokument texten texterna säger
+    står skriver nämns beskrivs enligt egentligen eller och men som också även innebär
+    betyder menas avses berätta beskriv förklara nämn räkna upp lista sätt gör göra behöver
+    måste kunna skulle borde what how who whom whose why which when where long many much can
+    could should would will is are was were do does did has have the a an of to in on for
+    about according documents text say says mention mentioned described mean means meant
+    tell explain describe list name we our us i my me you your company companies it this
+    that there and or but also""".split()  # noqa: SIM905
+)
+# the asker's own situation ("Vi är …", "Vårt företag har …", "We are …")
+_CONTEXT_SENTENCE = re.compile(
+    r"^\W*(vi|jag|vårt|vår|våra|mitt|min|hos oss|på vårt|we|i|our|my|at our)\b", _I
+)
+# "… i Småland", "… från Västergötland", "… at Volvo": a capitalised word after a preposition
+_INCIDENTAL_PLACE = re.compile(r"\b(i|på|utanför|in|at|near)\s+([A-ZÅÄÖ][\wåäö-]+)")
+_CAPITALISED = re.compile(r"(?<![\w-])([A-ZÅÄÖ][\wÅÄÖåäö.:-]*\d*)")
+_KIND_NOUN = re.compile(
+    rf"\b((vilken|vilket|vilka|which|what)\s+\w+|(det|den|the)\s+({_ORDINAL_WORD})\s+\w+|"
+    rf"({_ORDINAL_WORD})\s+\w+)",
+    _I,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    lang: Lang
+    kind: AskedKind
+    focus: str  # the asked-about words, as written
+    focus_tokens: tuple[str, ...]  # analysed (stemmed, compounds split)
+    context: str = ""  # the asker's description and incidental places
+    ordinal: int | None = None
+    relation: Relation | None = None
+    names: tuple[str, ...] = field(default_factory=tuple)  # capitalised words in the focus
+
+    @property
+    def typed(self) -> bool:
+        return self.kind in TYPED
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "focus": self.focus,
+            "context": self.context,
+            "ordinal": self.ordinal,
+            "relation": self.relation,
+            "names": list(self.names),
+        }
+
+
+def _split_context(text: str) -> tuple[str, str]:
+    """(context, question sentence): sentences before the last question sentence that describe
+    the asker are context; so is a clause before ", men hur …" / ", hur …"."""
+    parts = [p for p in _SENTENCE_END.split(text.strip()) if p.strip()]
+    if not parts:
+        return "", text
+    asked = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].rstrip().endswith("?")), -1)
+    asked = asked if asked >= 0 else len(parts) - 1
+    context = " ".join(parts[:asked])
+    sentence = " ".join(parts[asked:])
+    clause = re.search(
+        r"[,;–-]\s*(men\s+|but\s+|så\s+|and\s+)?(?=(hur|vad|vilk\w+|varför|när|kan|how|what|which|"
+        r"why|when|can|should|is|are|do|does)\b)",
+        sentence,
+        _I,
+    )
+    if clause and _CONTEXT_SENTENCE.match(sentence[: clause.start()]):
+        context = (context + " " + sentence[: clause.start()]).strip()
+        sentence = sentence[clause.end() :]
+    return context, sentence
+
+
+def _kind(sentence: str) -> AskedKind:
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(sentence):
+            return "organisation" if kind == "funds_who" else kind  # type: ignore[comparison-overlap]
+    return "other"
+
+
+def _ordinal(sentence: str) -> int | None:
+    m = _ORDINAL.search(sentence)
+    if not m:
+        return None
+    word = (m.group(1) or m.group(2) or "").lower()
+    if word:
+        return _ORDINALS.get(word)
+    return int(m.group(3)) if m.group(3) else None
+
+
+def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) -> Question:
+    """The question's kind, focus, context, ordinal, relation and names. With the corpus
+    ``vocabulary`` (analysed terms), a place the documents never mention ("i Småland") is
+    taken for context rather than focus."""
+    context, sentence = _split_context(text)
+    kind = _kind(sentence)
+    ordinal = _ordinal(sentence)
+    if ordinal is not None and kind not in TYPED:
+        kind = "item"
+    relation = next((r for r, p in _RELATIONS if p.search(sentence)), None)
+    if relation == "funding_to_asker":
+        kind = "yesno" if kind in ("other", "yesno", "how") else kind
+    # incidental places ("i Småland") are context unless a place is what is asked
+    focus_text = sentence
+    if kind != "place":
+        analyzer = get_analyzer()
+        for m in _INCIDENTAL_PLACE.finditer(sentence):
+            terms = analyzer.index_tokens(m.group(2))
+            if vocabulary is None or not any(t in vocabulary for t in terms):
+                context = (context + " " + m.group(0)).strip()
+                focus_text = focus_text.replace(m.group(0), " ")
+    if kind in TYPED or ordinal is not None:
+        # "vilken organisation …", "det fjärde området": the noun names the kind, not the focus
+        focus_text = _KIND_NOUN.sub(" ", focus_text)
+    words = [w for w in tokenize(focus_text) if w not in _QUESTION_WORDS and w not in _ORDINALS]
+    names = tuple(
+        m.group(1).rstrip(".:?")
+        for m in _CAPITALISED.finditer(focus_text)
+        if m.start() > 0 and m.group(1).lower().rstrip(".:?") not in _QUESTION_WORDS
+    )
+    analyzer = get_analyzer()
+    focus = " ".join(words)
+    tokens = tuple(dict.fromkeys(analyzer.index_tokens(focus)))
+    return Question(
+        text=text,
+        lang=lang,
+        kind=kind,
+        focus=focus,
+        focus_tokens=tokens,
+        context=context,
+        ordinal=ordinal,
+        relation=relation,
+        names=names,
+    )
+
+
+# --- what a sentence holds --------------------------------------------------------------------
+
+_NUMBER_WORDS = (
+    r"(ett|en|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|arton|tjugo|one|two|three|four|five|"
+    r"six|seven|eight|nine|ten|twelve|eighteen|twenty|\d+(?:[,.]\d+)?)"
+)
+_DURATION = re.compile(
+    rf"\b{_NUMBER_WORDS}[\s-]*(månad\w*|år|års|vecko\w*|veckor|dagar|dagars|timmar|"
+    r"months?|years?|weeks?|days?|hours?)\b|\b\d+-(månaders|års|veckors|dagars)\w*",
+    _I,
+)
+_MONEY = re.compile(
+    r"\d[\d ,.]*\s?(kr|kronor|sek|msek|mkr|miljoner|miljarder|euro|eur|€|\$|usd)\b|[€$]\s?\d",
+    _I,
+)
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_DATE = re.compile(
+    r"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{1,2}\s+(jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|"
+    r"nov|dec)\w*|\b(våren|hösten|sommaren|vintern|spring|autumn|fall|summer|winter)\s+\d{4}|"
+    r"\b(19|20)\d0-tal\w*|\bsent \d{4}-tal",
+    _I,
+)
+_COUNT = re.compile(
+    r"(?<![\w.])(\d+)(?![\w]|\.\d)(?!\s*(kr|kronor|%))|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|"
+    r"two|three|four|five|six|seven|eight|nine|ten)\s+\w+",
+    _I,
+)
+_NAMED_VERSION = re.compile(r"\b[A-ZÅÄÖ]\w*\s\d+\.\d+\b|\b\w+\d{4}\b")
+_PERSON = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÅÄÖ][a-zåäöéü]+\s[A-ZÅÄÖ][a-zåäöéü]+)\b")
+_PERSON_CUE = re.compile(
+    r"\b(programchef\w*|programdirektör\w*|direktör\w*|chef\w*|skrev|skriver|ledare|"
+    r"författare|vd|coach|forskare|professor|·)",
+    _I,
+)
+_ORG = re.compile(
+    r"\b([A-ZÅÄÖ]{2,}[A-Za-zÅÄÖåäö]*|[A-ZÅÄÖ][a-zåäö]+[A-Z][\wåäö]*|\w+(verket|myndigheten|"
+    r"universitet|högskola|institutet|bolagen|bolaget)|[A-ZÅÄÖ]\w*\d{2,4}|Chalmers|Formas|"
+    r"[A-ZÅÄÖ]\w+ [A-ZÅÄÖ]\w+ Network)\b"
+)
+_PLACE = re.compile(
+    r"\b(landsbygd\w*|Sverige\w*|svensk\w*|Luleå|Göteborg|Stockholm|internationell\w*|"
+    r"region\w*|(i|på) [A-ZÅÄÖ][a-zåäö]+)\b"
+)
+_CONTACT = re.compile(
+    r"https?://\S+|\b[\w.-]+@[\w-]+\.\w+|\b\d{2,4}[- ]\d{2,3}[ -]?\d{2}[ -]?\d{2}\b|"
+    r"\b(box|gatan|vägen)\s?\d+",
+    _I,
+)
+_CUES: dict[str, re.Pattern[str]] = {
+    "definition": re.compile(
+        r"\b(är|innebär|betyder|benämner|kallas|beskrivas som|dvs|det vill säga|eller|"
+        r"handlar om|avser|means?|is|refers to)\b",
+        _I,
+    ),
+    "reason": re.compile(
+        r"\b(för att|eftersom|därför|då |behövs|krävs|viktig\w*|nödvändig\w*|risk\w*|"
+        r"leder till|bidra\w* till|because|so that|in order to|needed|necessary)\b",
+        _I,
+    ),
+    "how": re.compile(
+        r"\b(genom att|bör|behövs|behöver|viktigt att|det gäller att|kan|ska|fokusera|"
+        r"sträva|hantera|gör|sätta|ta hänsyn|uppmuntra|planering|strategi\w*|by)\b",
+        _I,
+    ),
+}
+_RELATION_CUES: dict[str, re.Pattern[str]] = {
+    "part_of": re.compile(r"\b(en del av|är del av|tillhör|ingår i|part of)\b", _I),
+    "led_by": re.compile(r"\b(programchef\w*|programdirektör\w*|ledare|leds|chef\w*)\b", _I),
+    "funds": re.compile(r"\b(finansiär\w*|finansier\w*|bidrag\w*|stöds av|stöd)\b", _I),
+    "funding_to_asker": re.compile(
+        r"\b(bidrag|stöd|finansiering)\w*\b.{0,60}\b(till|för) (företag|små och medelstora|smf)",
+        _I,
+    ),
+}
+_ANAPHORA = re.compile(
+    r"^\W*(även (här|detta|det)|här\b|detta\b|dessa\b|deras\b|denna\b|dessutom\b|det i "
+    r"kombination|de\b|där\b|sådan\w*\b|this\b|these\b|their\b|there\b|it\b)",
+    _I,
+)
+
+
+def kind_span(kind: str, sentence: str) -> tuple[int, int] | None:
+    """Where ``sentence`` holds an answer of the asked ``kind`` (typed kinds only), or None."""
+    match: re.Match[str] | None = None
+    if kind == "duration":
+        match = _DURATION.search(sentence)
+    elif kind == "amount":
+        match = _MONEY.search(sentence)
+    elif kind == "time":
+        match = _DATE.search(sentence)
+    elif kind == "count":
+        plain = _NAMED_VERSION.sub(lambda m: " " * len(m.group(0)), sentence)
+        plain = _YEAR.sub("    ", plain)
+        match = _COUNT.search(plain)
+    elif kind == "person":
+        if _PERSON_CUE.search(sentence):
+            match = _PERSON.search(sentence)
+    elif kind == "organisation":
+        match = _ORG.search(sentence)
+    elif kind == "place":
+        match = _PLACE.search(sentence)
+    elif kind == "contact":
+        match = _CONTACT.search(sentence)
+    return match.span() if match else None
+
+
+def has_cue(kind: str, sentence: str) -> bool:
+    """A definition, reason or advice phrasing, for the cued kinds."""
+    pattern = _CUES.get(kind)
+    return bool(pattern and pattern.search(sentence))
+
+
+def has_relation(relation: str | None, sentence: str) -> bool:
+    pattern = _RELATION_CUES.get(relation or "")
+    return bool(pattern and pattern.search(sentence))
+
+
+def is_anaphoric(sentence: str) -> bool:
+    """The sentence points back ("Även här …", "Deras …", "Detta …") and needs its antecedent."""
+    return bool(_ANAPHORA.match(sentence))

@@ -1,0 +1,235 @@
+"""Question analysis: the asked kind, the focus and context, ordinals and relations, in
+Swedish and English, on many phrasings per kind; and what a sentence holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.question import analyse, has_cue, has_relation, is_anaphoric, kind_span
+
+KINDS = {
+    "duration": [
+        ("Hur länge pågår Produktionslyftet 4.0?", "sv"),
+        ("Hur lång tid tar utvecklingsprogrammet?", "sv"),
+        ("Under hur lång tid löper programmet?", "sv"),
+        ("Hur många månader är programmet?", "sv"),
+        ("Hur lång är coachkursen?", "sv"),
+        ("How long does the development programme run?", "en"),
+        ("For how many months does it last?", "en"),
+    ],
+    "organisation": [
+        ("Vilken organisation är Produktionslyftet en del av?", "sv"),
+        ("Vilket universitet samarbetar de med om underhåll?", "sv"),
+        ("Vilka myndigheter stöder Produktion2030?", "sv"),
+        ("Vem finansierar Produktionslyftet?", "sv"),
+        ("Which organisation runs Produktionslyftet?", "en"),
+        ("Who funds Produktion2030?", "en"),
+        ("Which agencies back the programme?", "en"),
+    ],
+    "person": [
+        ("Vem är programdirektör för Produktionslyftet?", "sv"),
+        ("Vem skrev ledaren?", "sv"),
+        ("Vad heter programchefen för Produktion2030?", "sv"),
+        ("Who wrote the leader?", "en"),
+        ("Who is the programme director?", "en"),
+    ],
+    "time": [
+        ("När publicerades ledaren?", "sv"),
+        ("Vilket år får Produktionslyftet verksamhetsbidraget?", "sv"),
+        ("Sedan när har förbättringsarbete varit i fokus?", "sv"),
+        ("När är sista ansökningsdag?", "sv"),
+        ("When was the leader published?", "en"),
+        ("What year does the grant cover?", "en"),
+        ("What is the application deadline?", "en"),
+    ],
+    "count": [
+        ("Hur många områden har ramverket?", "sv"),
+        ("Hur många företag deltog?", "sv"),
+        ("How many areas does the framework have?", "en"),
+    ],
+    "amount": [
+        ("Vad kostar det att delta?", "sv"),
+        ("Hur mycket kostar coachkursen?", "sv"),
+        ("What does the start programme cost?", "en"),
+        ("How much does it cost to join?", "en"),
+    ],
+    "contact": [
+        ("Vilket telefonnummer har Produktionslyftet?", "sv"),
+        ("What is the phone number of the office?", "en"),
+        ("Vilken e-postadress har programchefen?", "sv"),
+    ],
+    "place": [
+        ("Var finns de företag som Landsbygdsprogrammet vill stärka?", "sv"),
+        ("Where are the companies the rural programme targets?", "en"),
+    ],
+    "reason": [
+        ("Varför behövs förnyelse i produktionen?", "sv"),
+        ("Av vilken anledning är det viktigt att våga misslyckas?", "sv"),
+        ("Why do companies need renewal capability?", "en"),
+    ],
+    "list": [
+        ("Vilka är de fyra områdena?", "sv"),
+        ("Nämn startprogrammen.", "sv"),
+        ("Räkna upp samarbetena.", "sv"),
+        ("What are the four areas for succeeding with renewal?", "en"),
+        ("List the start programmes.", "en"),
+    ],
+    "definition": [
+        ("Vad är ambidexteritet?", "sv"),
+        ("Vad innebär produktdesignutrymmet?", "sv"),
+        ("Vad menas med explore?", "sv"),
+        ("Berätta om Produktionslyftet 4.0.", "sv"),
+        ("What is ambidexterity?", "en"),
+        ("What does exploit mean?", "en"),
+    ],
+    "how": [
+        ("Hur kan vi komma igång med förnyelse?", "sv"),
+        ("Hur ska vi organisera för förnyelse?", "sv"),
+        ("Vad bör vi göra först?", "sv"),
+        ("How can we build renewal capability?", "en"),
+        ("How should a small company start?", "en"),
+        ("How do we reduce cost per part with renewal?", "en"),  # not an amount
+    ],
+    "yesno": [
+        ("Stämmer det att Produktion2030 är finansiär?", "sv"),
+        ("Finns det ett program om underhåll?", "sv"),
+        ("Kan vi som företag få bidrag från Tillväxtverket?", "sv"),
+        ("Is Produktion2030 a strategic innovation programme?", "en"),
+        ("Does the framework come from research?", "en"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "kind"),
+    [(q, lang, kind) for kind, qs in KINDS.items() for q, lang in qs],
+)
+def test_asked_kind(question: str, lang: str, kind: str) -> None:
+    assert analyse(question, lang).kind == kind  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("question", "ordinal"),
+    [
+        ("Vad innebär det fjärde området?", 4),
+        ("Och det tredje?", 3),
+        ("Vad säger punkt 2?", 2),
+        ("Förklara område nummer 1.", 1),
+        ("What does the third area mean?", 3),
+        ("Tell me about the second one.", 2),
+        ("Vad menas med andra sektorer?", None),  # "andra" = other, not second
+    ],
+)
+def test_ordinals(question: str, ordinal: int | None) -> None:
+    q = analyse(question, "sv")
+    assert q.ordinal == ordinal
+    assert (q.kind == "item") is (ordinal is not None)
+
+
+def test_a_company_description_is_context_not_focus() -> None:
+    q = analyse(
+        "Vi är ett gjuteri i Småland med 40 anställda och har jobbat med lean i tio år. "
+        "Hur kan vi komma igång med förnyelse?",
+        "sv",
+    )
+    assert q.kind == "how"
+    assert "gjuteri" in q.context and "gjuteri" not in q.focus
+    assert "förnyelse" in q.focus and "förny" in q.focus_tokens
+
+
+def test_a_clause_about_the_asker_is_context() -> None:
+    q = analyse("Vi mäter OEE varje vecka, men hur kan vi bli bättre på förnyelse?", "sv")
+    assert "OEE" in q.context and "oee" not in q.focus
+    assert q.kind == "how"
+
+
+def test_an_unknown_place_is_context_a_known_name_is_focus() -> None:
+    vocabulary = {"tillväxtverket": 1.0, "bidrag": 1.0}
+    q = analyse("Hur kan ett gjuteri i Västergötland arbeta med förnyelse?", "sv", vocabulary)
+    assert "Västergötland" in q.context and "västergötland" not in q.focus
+    q = analyse("Vilket stöd ger Tillväxtverket?", "sv", vocabulary)
+    assert "tillväxtverket" in q.focus and "Tillväxtverket" in q.names
+
+
+def test_the_kind_noun_is_not_focus() -> None:
+    q = analyse("Vilken organisation är Produktionslyftet en del av?", "sv")
+    assert "organisation" not in q.focus and "produktionslyftet" in q.focus
+
+
+@pytest.mark.parametrize(
+    ("question", "relation"),
+    [
+        ("Vilken organisation är Produktionslyftet en del av?", "part_of"),
+        ("Which organisation is it part of?", "part_of"),
+        ("Vem finansierar Produktionslyftet?", "funds"),
+        ("Who funds Produktion2030?", "funds"),
+        ("Kan vi som företag få bidrag från Tillväxtverket?", "funding_to_asker"),
+        ("Can our company apply for funding?", "funding_to_asker"),
+        ("Finns det stöd för små företag?", "funding_to_asker"),
+        ("Vad vill Produktionslyftet förstärka under 2020?", None),
+    ],
+)
+def test_relations(question: str, relation: str | None) -> None:
+    assert analyse(question, "sv").relation == relation
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "held"),
+    [
+        ("duration", "Ett Utvecklingsprogram på 18 månader med tydliga inslag.", "18 månader"),
+        (
+            "duration",
+            "Ett fortsatt stort intresse för 18-månadersprogrammet.",
+            "18-månadersprogrammet",
+        ),
+        ("duration", "Under 2020 satsar vi på Industri 4.0.", None),
+        ("time", "Ledare · Birgitta Öjmertz · Programdirektör · 2019-12-20", "2019-12-20"),
+        ("time", "sedan kvalitetsrörelsen fick sitt genomslag sent 1980-tal", "1980"),
+        ("time", "Ledare av Birgitta Öjmertz.", None),
+        ("count", "Vi har identifierat fyra områden som är viktiga.", "fyra områden"),
+        ("count", "Under 2020 satsar vi på Industri 4.0.", None),
+        ("amount", "Deltagandet kostar 5 000 kronor.", "5 000 kronor"),
+        ("amount", "Ett program på 18 månader.", None),
+        ("organisation", "att vi inom RISE IVF nu är en del av RISE.", "RISE"),
+        ("organisation", "verksamhetsbidraget från Tillväxtverket under 2020", "Tillväxtverket"),
+        ("person", "en dialog med programchefen Cecilia Warrol kring", "Cecilia Warrol"),
+        ("person", "Här kan vi nämna Chalmers med Smart Maintenance i vårt startprogram.", None),
+        (
+            "contact",
+            "Målet är konkurrenskraft. https://produktion2030.se",
+            "https://produktion2030.se",
+        ),
+        (
+            "place",
+            "hur vi kan stärka små och medelstora företag (SMF) på landsbygden.",
+            "landsbygden",
+        ),
+    ],
+)
+def test_kind_span(kind: str, sentence: str, held: str | None) -> None:
+    span = kind_span(kind, sentence)
+    if held is None:
+        assert span is None
+    else:
+        assert span is not None
+        got = sentence[span[0] : span[1]]
+        assert held in got or got in held
+
+
+def test_cues_relations_and_anaphora() -> None:
+    assert has_cue("definition", "Explorativ innovation, vilket vi här benämner förnyelse.")
+    assert has_cue("reason", "Det behövs för att skapa en robust organisation.")
+    assert not has_cue("reason", "Produktion2030 är ett program.")
+    assert has_relation("part_of", "att vi inom RISE IVF nu är en del av RISE.")
+    assert has_relation("funds", "Produktion2030 går in som finansiär i Produktionslyftet.")
+    assert not has_relation(
+        "funding_to_asker", "Det i kombination med verksamhetsbidraget från Tillväxtverket."
+    )
+    assert not has_relation(None, "vad som helst")
+    for sentence in (
+        "Även här försöker vi väva in.",
+        "Deras deltagande ger dem.",
+        "Detta är något.",
+    ):
+        assert is_anaphoric(sentence)
+    assert not is_anaphoric("Produktionslyftet har visat fina resultat.")
