@@ -37,8 +37,10 @@ TITLES = {
 }
 # The default refusal threshold (0.89) is tuned for the real embedder; bag-of-words similarities
 # are lower, so the fake-embedder tests answer from 0.3 and refuse at 5.0 (unreachable).
-FAKE_REFUSAL = 0.3
-NEVER = 5.0
+# the fake embedder's similarities mean nothing to the fitted refusal model: answer always
+# (refuse only above probability 1), or refuse always (above probability 0)
+FAKE_REFUSAL = 1.0
+NEVER = 0.0
 AREAS_SV = "Vilka fyra områden är viktiga för att lyckas med förnyelse i produktion?"
 PL40_EN = "What is Produktionslyftet 4.0, the Utvecklingsprogram?"
 AREAS = [
@@ -54,7 +56,7 @@ INJECTED_DOC = (
     "Coacherna i Produktionslyftet arbetar med instruktioner för förbättringsarbete. "
     f"{INJECTION} Coacherna följer upp varje instruktion noga.\n"
 )
-INJECTION_QUESTION = "Vad gör coacherna med instruktioner?"
+INJECTION_QUESTION = "Vad säger instruktionerna om att ignorera alla tidigare instruktioner?"
 
 
 def make_settings(data_dir: Path, corpus: Path = CORPUS, **overrides: Any) -> Settings:
@@ -170,18 +172,18 @@ def test_extractive_answer_quotes_the_documents(assistant: Assistant) -> None:
     assert not answer.refusal
     assert answer.language == "sv" and answer.backend == "extractive"
     assert answer.question == answer.standalone_question == AREAS_SV
-    # up to answer_max_sentences chosen sentences, plus the items of a list one announces;
-    # with the items the answer is long enough without weaker sentences
-    items = [s.text for s in answer.sentences if re.match(r"\d\. ", s.text)]
-    assert 1 <= len(answer.sentences) - len(items) <= 5
-    assert len(answer.sentences) >= extractive.MIN_SENTENCES
+    # answer first: the lead holds the list's items; at most MAX_EXTRA further sentences
+    lead = answer.sentences[0]
+    assert 1 <= len(answer.sentences) <= 1 + extractive.MAX_EXTRA
     assert answer.notices == []
     assert_valid_citations(answer)
-    assert "fyra områden som är viktiga" in answer.text
-    assert items == AREAS
+    assert "fyra områden som är viktiga" in lead.text
+    assert [line for line in lead.text.split("\n") if re.match(r"\d\. ", line)] == AREAS
     for s in answer.sentences:
-        assert s.supported is True and len(s.citations) == 1
-        assert f"{s.text} [{s.citations[0]}]" in answer.text
+        assert s.supported is True and s.citations and s.score_parts is not None
+    for area in AREAS:
+        assert "\n" + area + " [" in answer.text
+    assert answer.analysis["kind"] == "list"
     assert {"rewrite", "embed", "retrieve", "answer", "total"} <= answer.timings.keys()
     assert all(v >= 0 for v in answer.timings.values())
     assert answer.timings["total"] >= answer.timings["retrieve"]
@@ -193,7 +195,11 @@ def test_the_lead_in_speaks_the_questions_language(
 ) -> None:
     answer = assistant.ask(question)
     assert answer.language == lang and not answer.refusal
-    assert answer.text.startswith(extractive.LEAD_IN[lang] + "\n\n")
+    # Swedish answers start with the answer; English ones first say the quotes are Swedish
+    if extractive.LEAD_IN[lang]:
+        assert answer.text.startswith(extractive.LEAD_IN[lang] + "\n\n")
+    else:
+        assert answer.text.startswith(answer.sentences[0].text.split("\n")[0][:40])
     assert_valid_citations(answer)
 
 
@@ -210,31 +216,17 @@ def test_weak_support_is_refused_with_the_closest_sources(
 
     assert answer.refusal and answer.language == lang and answer.backend == "extractive"
     lines = answer.text.split("\n")
-    assert lines[0] == extractive.REFUSAL[lang]
+    # what the documents do say: the nearest sentence, quoted with its source
+    assert lines[0] == extractive.REFUSAL[lang] + " " + extractive.NEAREST[lang]
+    assert lines[1].startswith("> ") and lines[1].endswith(" [1]")
+    assert answer.citations[0].quote.split()[:3] == lines[1][2:].split()[:3]
+    # then the other documents near the question, one line each
     assert 1 <= len(answer.citations) <= 3
     assert len({c.doc_id for c in answer.citations}) == len(answer.citations)  # one per document
-    for line, c in zip(lines[1:], answer.citations, strict=True):
+    for line, c in zip(lines[3:], answer.citations[1:], strict=True):
         assert line.startswith(f"- [{c.number}] {c.title}")
     assert answer.sentences == []
     assert_valid_citations(answer)
-
-
-def test_a_question_about_cost_is_refused(assistant: Assistant) -> None:
-    answer = assistant.ask(COST_SV)
-    assert answer.refusal
-    assert answer.text.startswith(extractive.REFUSAL["sv"])
-    assert "kr" not in answer.text.split("\n")[0]
-    assert_valid_citations(answer)
-
-
-def test_lacks_asked_type() -> None:
-    no_money = ["Produktionslyftet 4.0 är ett utvecklingsprogram på 18 månader."]
-    assert extractive.lacks_asked_type(COST_SV, no_money)
-    assert not extractive.lacks_asked_type(COST_SV, ["Deltagandet kostar 50 000 kr per år."])
-    assert not extractive.lacks_asked_type("Hur länge pågår programmet?", no_money)
-    assert extractive.lacks_asked_type("Hur många deltar?", ["Industri 4.0 startade 2019."])
-    assert extractive.lacks_asked_type("När startade det?", ["Det startade för länge sedan."])
-    assert not extractive.lacks_asked_type("Vad är lean?", ["Inget om lean här."])
 
 
 # --- follow-up questions -------------------------------------------------------------------

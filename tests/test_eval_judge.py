@@ -338,7 +338,7 @@ def test_a_down_judge_counts_errors_and_changes_no_offline_metric(
 ) -> None:
     corpus, data = indexed
     settings = Settings(
-        data_dir=data, corpus_paths=[corpus], embedder="fake", refusal_threshold=0.3
+        data_dir=data, corpus_paths=[corpus], embedder="fake", refusal_threshold=1.0
     )
     assistant = Assistant.from_settings(settings)
     cases = [Case.model_validate(c) for c in CASES]
@@ -385,7 +385,7 @@ def ready(indexed: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data))
     monkeypatch.setenv("ASSISTANT_EMBEDDER", "fake")
     monkeypatch.setenv("ASSISTANT_CORPUS_PATHS", json.dumps([str(corpus)]))
-    monkeypatch.setenv("ASSISTANT_REFUSAL_THRESHOLD", "0.3")
+    monkeypatch.setenv("ASSISTANT_REFUSAL_THRESHOLD", "1.0")
     return data.parent
 
 
