@@ -1,33 +1,44 @@
 """Session packs for coaches: key points with verbatim quotes and sources, discussion questions
 and an agenda for one topic, as Markdown or a Word document.
 
-No LLM is needed. The key points are the best distinct sentences of the passages retrieved for
-the topic, quoted verbatim with a citation each; questions and agenda come from the templates
-``prompts/coach_questions.{lang}.md`` and ``prompts/coach_agenda.{lang}.md``. A model can be
-plugged in through ``refine`` (see :data:`PackRefiner`) to add to the finished pack; the quotes
-and citations it returns are checked against the original ones.
+No LLM is needed. The key points are chosen by the extractive answerer's own selection
+(``extractive.gather`` with the fitted answer model) for the topic's query: for one of the
+framework's four areas, that area's list item (its title and explanation) comes first and no
+other area's item is quoted. Each is quoted verbatim with a citation and its section.
+Questions and agenda come from ``prompts/coach_questions.{lang}.md`` and
+``prompts/coach_agenda.{lang}.md``; the agenda's shape follows the topic (an area, a concept,
+the programmes, free text). A model can be plugged in through ``refine`` (see
+:data:`PackRefiner`) to add to the finished pack; the quotes and citations it returns are
+checked against the original ones.
 """
 
 from __future__ import annotations
 
 import html
-import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from .analysis import get_analyzer
+from . import extractive
+from .analysis import detect_language
 from .citations import citation_from_hit
-from .models import Citation, Hit, Lang
+from .models import Citation, Lang
 from .prompts import load_prompt
-from .sentences import split_sentences
+from .question import is_anaphoric
+from .retrieve import Retriever
 
 if TYPE_CHECKING:
     from .core import Assistant
+    from .extractive import Candidate, Gathered
+
+PRODUCT = "Produktionsrådgivaren"
+
+Shape = Literal["area", "concept", "programme"]
 
 
 class Topic(BaseModel):
@@ -39,6 +50,9 @@ class Topic(BaseModel):
     query: str
     number: int | None = Field(
         default=None, description="The area's number in the renewal framework."
+    )
+    shape: Shape = Field(
+        default="concept", description="Which agenda in prompts/coach_agenda.*.md fits it."
     )
 
     def title(self, lang: Lang) -> str:
@@ -53,6 +67,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         id="strategisk-fraga",
         number=1,
+        shape="area",
         title_sv="Gör produktionsinnovation till en strategisk fråga",
         title_en="Make production innovation a strategic issue",
         query="Gör produktionsinnovation till en strategisk fråga: organisationsstruktur som "
@@ -61,6 +76,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         id="okant-obekant",
         number=2,
+        shape="area",
         title_sv="Omfamna det okända och obekanta",
         title_en="Embrace the unknown and unfamiliar",
         query="Omfamna det okända och obekanta i produktionsinnovation: osäkerhet, kort- och "
@@ -69,6 +85,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         id="flexibel-process",
         number=3,
+        shape="area",
         title_sv="Sträva efter en anpassningsbar och flexibel innovationsprocess",
         title_en="Strive for an adaptable and flexible innovation process",
         query="Sträva efter en anpassningsbar och flexibel innovationsprocess: "
@@ -77,6 +94,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         id="systemiska-forandringar",
         number=4,
+        shape="area",
         title_sv="Hantera implementering av systemiska förändringar",
         title_en="Manage the implementation of systemic changes",
         query="Hantera implementering av systemiska förändringar: ekosystemet kring produktion, "
@@ -105,6 +123,7 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         id="produktionslyftet",
+        shape="programme",
         title_sv="Produktionslyftets program",
         title_en="Produktionslyftet's programmes",
         query="Produktionslyftets program: 18-månadersprogrammet, Utvecklingsprogram, "
@@ -113,8 +132,24 @@ TOPICS: tuple[Topic, ...] = (
 )
 
 _SECTIONS: dict[str, dict[str, str]] = {
-    "sv": {"free": "fritt", "closing": "avslutning", "intro": "inledning", "agenda": "agenda"},
-    "en": {"free": "free", "closing": "closing", "intro": "introduction", "agenda": "agenda"},
+    "sv": {
+        "free": "fritt",
+        "closing": "avslutning",
+        "intro": "inledning",
+        "agenda": "agenda",
+        "area": "område",
+        "concept": "begrepp",
+        "programme": "program",
+    },
+    "en": {
+        "free": "free",
+        "closing": "closing",
+        "intro": "introduction",
+        "agenda": "agenda",
+        "area": "area",
+        "concept": "concept",
+        "programme": "programme",
+    },
 }
 
 LABELS: dict[str, dict[str, str]] = {
@@ -129,6 +164,7 @@ LABELS: dict[str, dict[str, str]] = {
         "sources": "Källor",
         "source": "Källa",
         "page": "s.",
+        "section": "avsnitt",
         "no_points": "Inga passager i dokumenten hittades för ämnet. Kontrollera att dokumenten "
         "är indexerade, eller prova ett annat ämne.",
         "refine_dropped": "Den automatiska bearbetningen ändrade citaten och användes inte.",
@@ -144,16 +180,31 @@ LABELS: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "source": "Source",
         "page": "p.",
+        "section": "section",
         "no_points": "No passages in the documents were found for this topic. Check that the "
         "documents are indexed, or try another topic.",
         "refine_dropped": "The automatic refinement changed the quotes and was not used.",
     },
 }
 
+# (pack language, quote language) -> the label next to a quote in another language
+QUOTED_IN: dict[tuple[str, str], str] = {
+    ("en", "sv"): "quoted in Swedish",
+    ("sv", "en"): "citat på engelska",
+}
+
 
 class KeyPoint(BaseModel):
     quote: str = Field(description="Verbatim sentence(s) from the document.")
     citation: Citation
+    section: str | None = Field(default=None, description="The heading the quote stands under.")
+    lang: str = Field(default="sv", description="The language of the quoted document.")
+    item: int | None = Field(
+        default=None, description="The number of the list item (framework area) it quotes."
+    )
+    support: float | None = Field(
+        default=None, description="The answer model's probability that it answers the query."
+    )
 
 
 class AgendaItem(BaseModel):
@@ -213,11 +264,10 @@ def build_pack(
     known = find_topic(topic)
     title = known.title(lang) if known else topic
     query = known.query if known else topic
-    k = max(8, 2 * max_points)
-    hits = assistant.search(query, k=k)
-    points = select_key_points(hits, query, title, max_points=max_points)
-    questions = _questions(assistant.settings.prompts_dir, known, title, lang)
-    intro, agenda = _agenda(assistant.settings.prompts_dir, title, lang, len(points), questions)
+    points = _key_points(assistant, query, known, max_points)
+    prompts_dir = assistant.settings.prompts_dir
+    own, closing = _questions(prompts_dir, known, title, lang)
+    intro, agenda = _agenda(prompts_dir, known, title, lang, points, own, closing)
     pack = SessionPack(
         title=title,
         topic_id=known.id if known else None,
@@ -225,7 +275,7 @@ def build_pack(
         query=query,
         introduction=intro,
         key_points=points,
-        questions=questions,
+        questions=[*own, *closing],
         agenda=agenda,
         notices=[] if points else [LABELS[lang]["no_points"]],
     )
@@ -244,127 +294,162 @@ _MAX_CHARS = 450
 _MIN_WORDS = 6
 _TERMINAL = tuple('.!?…”"’)')
 _LEAD = re.compile(r"[\s>#*\-–•]+")
+_ITEM_MARK = re.compile(r"\s*\d{1,2}\.\s+")  # "4. " before a list item's title
 _WORD = re.compile(r"\w+")
-_UNDER_HEADING = 2  # sentences after a heading that count as its explanation
-_HEADING_BONUS = 1.0
-_RELATIVE_MIN = 0.4  # a sentence matching less of the query than this share of the best one …
-_MIN_POINTS = 3  # … is only taken to reach this many key points
+_MIN_POINTS = 3  # weak sentences are taken only to reach this many key points …
+_MORE_MIN = 0.05  # … beyond it, a sentence needs this probability of answering the query
+_TITLE_MATCH = 0.8  # share of an area's title words a list item's title must hold
+
+
+def _key_points(
+    assistant: Assistant, query: str, topic: Topic | None, max_points: int
+) -> list[KeyPoint]:
+    """Retrieve for the topic's query and let the answerer's selection rank the sentences."""
+    snapshot = assistant.snapshot
+    if snapshot.empty:
+        return []
+    vector = assistant.embeddings.embed_query(query)
+    retriever = Retriever(assistant.settings, assistant.store, snapshot)
+    hits = retriever.search(query, vector, max(8, 2 * max_points, assistant.settings.top_k))
+    if not hits:
+        return []
+    lang: Lang = "sv" if topic else detect_language(query)
+    gathered = extractive.gather(
+        query,
+        lang,
+        vector,
+        hits,
+        assistant.embeddings,
+        snapshot.idf,
+        snapshot,
+        extractive.load_model(),
+        # the area's number: the answerer then ranks that list item up and the others down
+        asked=f"område {topic.number}" if topic and topic.number else None,
+    )
+    return select_key_points(gathered, topic, snapshot.doc_text, max_points=max_points)
 
 
 def select_key_points(
-    hits: list[Hit], query: str, title: str, *, max_points: int = 5
+    gathered: Gathered,
+    topic: Topic | None,
+    doc_text: Callable[[str], str] | None = None,
+    *,
+    max_points: int = 5,
 ) -> list[KeyPoint]:
-    """The best distinct whole sentences of the hits, in document order, each with its
-    citation.
+    """The key points among the answerer's scored candidates, each with its citation.
 
-    A sentence scores by the query terms it contains, each weighted by how rare it is among
-    the candidate sentences (a term every passage shares says little), plus a small bonus for
-    the rank of its passage. The sentences right under the topic's own heading in a document
-    (such as a framework area's explanation) come first. Headings (the topic's title, or the
-    title of another framework area), fragments and near-repeats are skipped; weak matches
-    only fill up to a minimum of key points."""
-    analyzer = get_analyzer()
-    query_terms = set(analyzer.query_tokens(query))
-    headings = [_words(title), *(_words(t.title_sv) for t in TOPICS)]
-
-    # (hit index, start, end, terms, follows the topic's own heading)
-    candidates: list[tuple[int, int, int, set[str], bool]] = []
-    seen: set[tuple[str, int]] = set()
-    for h_i, hit in enumerate(hits):
-        text = hit.chunk.text
-        under_heading = 0  # sentences left in the paragraph under the topic's own heading
-        prev_end = 0
-        for s_i, (start, end) in enumerate(split_sentences(text)):
-            if "\n\n" in text[prev_end:start]:
-                under_heading = 0
-            prev_end = end
-            lead = _LEAD.match(text, start, end)
-            if lead:
-                start = lead.end()
-            sentence = text[start:end]
-            words = _words(sentence)
-            if _is_title(words, headings[0]):
-                under_heading = _UNDER_HEADING
-                continue
-            follows = under_heading > 0
-            under_heading = max(0, under_heading - 1)
-            doc_pos = (hit.chunk.doc_id, hit.chunk.start + start)
-            if doc_pos in seen:  # the same sentence in an overlapping chunk
-                continue
-            if not _usable(sentence, first=s_i == 0 and hit.chunk.start > 0):
-                continue
-            if any(_is_title(words, heading) for heading in headings):
-                continue
-            seen.add(doc_pos)
-            terms = set(analyzer.index_tokens(sentence))
-            candidates.append((h_i, start, end, terms, follows))
-
-    df: dict[str, int] = {}
-    for *_, terms, _follows in candidates:
-        for term in terms & query_terms:
-            df[term] = df.get(term, 0) + 1
-    n = len(candidates)
-    weight = {term: math.log(1 + n / df.get(term, 1)) for term in query_terms}
-    total = sum(weight.values()) or 1.0
-
-    # (score, share of the query matched, hit index, start, end)
-    scored: list[tuple[float, float, int, int, int]] = []
-    for h_i, start, end, terms, follows in candidates:
-        matched = sum(weight[t] for t in terms & query_terms) / total
-        if matched or follows:
-            bonus = _HEADING_BONUS if follows else 0.0
-            scored.append((matched + bonus + 0.05 / (1 + h_i), matched, h_i, start, end))
-    scored.sort(key=lambda x: (-x[0], x[2], x[3]))
-    best = max((m for _, m, *_ in scored), default=0.0)
-
-    chosen: list[tuple[int, int, int]] = []
-    chosen_words: list[set[str]] = []
-    for score, matched, h_i, start, end in scored:
-        weak = score < _HEADING_BONUS and matched < _RELATIVE_MIN * best
-        if weak and len(chosen) >= _MIN_POINTS:
+    For one of the framework's areas, its list item comes first: the item's title (without
+    its number) quoted together with the explanation sentence that follows it, then the rest
+    of its explanation. The other key points are the most likely candidates (``Candidate.prob``)
+    that belong to no numbered list item of an area (for other topics: that are no item's
+    title), are whole sentences, do not point back to a sentence that is not quoted, and do not
+    repeat one already chosen (the answerer's ``REDUNDANT`` cosine). Weak candidates only fill
+    up to ``_MIN_POINTS``. The item comes first; the rest follow in document order."""
+    cands = gathered.candidates
+    own = _own_item(cands, topic, doc_text) if topic and topic.number else []
+    pieces: list[list[int]] = _item_pieces(cands, own)[:max_points]
+    chosen = [i for piece in pieces for i in piece]
+    rest: list[list[int]] = []
+    order = sorted(range(len(cands)), key=lambda i: (-cands[i].logit, cands[i].doc_start))
+    for i in order:
+        if len(pieces) + len(rest) >= max_points:
             break
-        words = _words(hits[h_i].chunk.text[start:end])
-        if any(_similar(words, w) for w in chosen_words):
+        c = cands[i]
+        if i in own or not _usable(c) or is_anaphoric(_stripped(c)[2]):
             continue
-        chosen.append((h_i, start, end))
-        chosen_words.append(words)
-        if len(chosen) == max_points:
+        if c.item_title or (topic is not None and topic.number and c.item is not None):
+            continue  # a list item's heading, or (in an area's pack) another item
+        if len(pieces) + len(rest) >= _MIN_POINTS and c.prob < _MORE_MIN:
             break
+        vectors = gathered.vectors
+        if chosen and float((vectors[chosen] @ vectors[i]).max()) > extractive.REDUNDANT:
+            continue
+        rest.append([i])
+        chosen.append(i)
+    rest.sort(key=lambda p: (cands[p[0]].doc_id, cands[p[0]].doc_start))
+    return [_point(n, gathered, piece) for n, piece in enumerate([*pieces, *rest], start=1)]
 
-    doc_order = {hit.chunk.doc_id: i for i, hit in reversed(list(enumerate(hits)))}
-    chosen.sort(key=lambda c: (doc_order[hits[c[0]].chunk.doc_id], hits[c[0]].chunk.start + c[1]))
-    points: list[KeyPoint] = []
-    for number, (h_i, start, end) in enumerate(chosen, start=1):
-        citation = citation_from_hit(number, hits[h_i], [(start, end)])
-        points.append(KeyPoint(quote=citation.quote, citation=citation))
-    return points
+
+def _own_item(
+    cands: Sequence[Candidate], topic: Topic, doc_text: Callable[[str], str] | None
+) -> list[int]:
+    """The candidates that are the topic's own list item: a title with the area's number whose
+    words are the area's title, and the sentences after it in the same paragraph."""
+    title = _words(topic.title_sv)
+    heads = [
+        c
+        for c in cands
+        if c.item == topic.number
+        and c.item_title
+        and len(title & _words(c.text)) >= _TITLE_MATCH * len(title)
+    ]
+    own: list[int] = []
+    for i, c in enumerate(cands):
+        if c.item != topic.number:
+            continue
+        for head in heads:
+            if c.doc_id != head.doc_id or c.doc_start < head.doc_start:
+                continue
+            between = doc_text(c.doc_id)[head.doc_start : c.doc_start] if doc_text else ""
+            if "\n\n" not in between:
+                own.append(i)
+                break
+    return sorted(own, key=lambda i: (cands[i].doc_id, cands[i].doc_start))
 
 
-def _usable(sentence: str, *, first: bool) -> bool:
+def _item_pieces(cands: Sequence[Candidate], own: list[int]) -> list[list[int]]:
+    """The item's key points: its title with the sentence after it (when one chunk holds
+    both; otherwise the title on its own), then each further sentence on its own."""
+    pieces: list[list[int]] = []
+    for i in own:
+        c = cands[i]
+        prev = pieces[-1] if pieces else None
+        if prev is not None and len(prev) == 1 and cands[prev[0]].item_title:
+            head = cands[prev[0]]
+            if head.hit == c.hit and head.doc_id == c.doc_id:
+                prev.append(i)
+                continue
+        pieces.append([i])
+    return pieces
+
+
+def _point(number: int, gathered: Gathered, piece: list[int]) -> KeyPoint:
+    cands = [gathered.candidates[i] for i in piece]
+    hit = gathered.hits[cands[0].hit]
+    spans = [_stripped(c)[:2] for c in cands]
+    citation = citation_from_hit(number, hit, spans)
+    return KeyPoint(
+        quote=citation.quote,
+        citation=citation,
+        section=hit.chunk.section,
+        lang=hit.chunk.meta.language,
+        item=cands[0].item,
+        support=round(max(c.prob for c in cands), 4),
+    )
+
+
+def _stripped(c: Candidate) -> tuple[int, int, str]:
+    """The candidate's span without a list number or a quote/bullet marker in front."""
+    start = c.start
+    mark = _ITEM_MARK.match(c.text) if c.item_title else _LEAD.match(c.text)
+    if mark:
+        start += mark.end()
+    return start, c.end, c.text[start - c.start :]
+
+
+def _usable(c: Candidate) -> bool:
+    sentence = _stripped(c)[2]
     if not (_MIN_CHARS <= len(sentence) <= _MAX_CHARS):
         return False
     if len(sentence.split()) < _MIN_WORDS or "http" in sentence:
         return False
     if not sentence.rstrip().endswith(_TERMINAL):  # a heading or a cut-off fragment
         return False
-    # a chunk that starts inside a sentence (overlap) begins with a lower-case letter
-    return not (first and sentence[0].islower())
+    return not sentence[0].islower()  # a chunk that starts inside a sentence
 
 
 def _words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text) if len(w) > 2}
-
-
-def _similar(a: set[str], b: set[str]) -> bool:
-    if not a or not b:
-        return False
-    shared = len(a & b)
-    return shared / len(a | b) >= 0.6 or shared / min(len(a), len(b)) >= 0.9
-
-
-def _is_title(sentence: set[str], title: set[str]) -> bool:
-    """The sentence says little more than the topic's title (such as the area's heading)."""
-    return bool(sentence) and len(sentence & title) / len(sentence) >= 0.8
 
 
 def _fold(text: str) -> str:
@@ -398,7 +483,10 @@ def _fill(template: str, **values: object) -> str:
     return template
 
 
-def _questions(prompts_dir: Path, topic: Topic | None, title: str, lang: Lang) -> list[str]:
+def _questions(
+    prompts_dir: Path, topic: Topic | None, title: str, lang: Lang
+) -> tuple[list[str], list[str]]:
+    """The topic's own questions and the closing ones every pack ends with."""
     names = _SECTIONS[lang]
     sections = _sections(load_prompt("coach_questions", lang, prompts_dir))
     own = _items(sections.get(topic.id, [])) if topic else []
@@ -406,30 +494,71 @@ def _questions(prompts_dir: Path, topic: Topic | None, title: str, lang: Lang) -
         own = _items(sections.get(names["free"], []))
     closing = _items(sections.get(names["closing"], []))
     subject = title if topic else title.rstrip(".?!")
-    return [_fill(q, topic=subject) for q in [*own, *closing]]
+    return [_fill(q, topic=subject) for q in own], [_fill(q, topic=subject) for q in closing]
+
+
+_EXCERPT_WORDS = 8
+
+
+def _excerpt(point: KeyPoint, lang: Lang) -> str:
+    """``[1] ”Hantera implementering av systemiska förändringar. Det …”``: a key point named
+    in an agenda line."""
+    words = point.quote.split()
+    short = " ".join(words[:_EXCERPT_WORDS]) + (" …" if len(words) > _EXCERPT_WORDS else "")
+    return f"[{point.citation.number}] {_quoted(short, lang)}"
+
+
+def _split(minutes: int, parts: int) -> list[int]:
+    """``minutes`` shared by ``parts`` lines, whole minutes, the remainder to the first."""
+    base, extra = divmod(minutes, parts)
+    return [base + (1 if k < extra else 0) for k in range(parts)]
 
 
 def _agenda(
-    prompts_dir: Path, title: str, lang: Lang, points: int, questions: list[str]
+    prompts_dir: Path,
+    topic: Topic | None,
+    title: str,
+    lang: Lang,
+    points: list[KeyPoint],
+    own: list[str],
+    closing: list[str],
 ) -> tuple[str, list[AgendaItem]]:
+    """The introduction and the agenda of the topic's shape (``## agenda <shape>``, else the
+    free topics' one). A line holding ``{point}`` is repeated for each key point, one holding
+    ``{question}`` for each of the topic's own questions, their minutes shared between them."""
     names = _SECTIONS[lang]
     sections = _sections(load_prompt("coach_agenda", lang, prompts_dir))
-    values = {"topic": title, "points": points, "questions": len(questions)}
+    shape = names[topic.shape] if topic else names["free"]
+    free = f"{names['agenda']} {names['free']}"
+    lines = sections.get(f"{names['agenda']} {shape}") or sections.get(free, [])
+    values = {"topic": title, "points": len(points), "questions": len(own) + len(closing)}
     intro = _fill(" ".join(sections.get(names["intro"], [])), **values)
     agenda: list[AgendaItem] = []
-    for item in _items(sections.get(names["agenda"], [])):
-        minutes, _, text = item.partition("|")
-        agenda.append(AgendaItem(minutes=int(minutes.strip()), text=_fill(text.strip(), **values)))
+    for item in _items(lines):
+        minutes_text, _, template = item.partition("|")
+        minutes, template = int(minutes_text.strip()), _fill(template.strip(), **values)
+        repeated: list[str] = [template]
+        if "{point}" in template:
+            repeated = [template.replace("{point}", _excerpt(p, lang)) for p in points]
+        elif "{question}" in template:
+            repeated = [template.replace("{question}", q) for q in own]
+        if not repeated:
+            continue
+        for share, text in zip(_split(minutes, len(repeated)), repeated, strict=True):
+            agenda.append(AgendaItem(minutes=share, text=text))
     return intro, agenda
 
 
 # --- output -------------------------------------------------------------------------------
 
 
-def source_line(citation: Citation, lang: Lang) -> str:
-    """``Title, Organisation, date, p. 3``: what a slide needs to credit a quote (plain text)."""
+def source_line(citation: Citation, lang: Lang, section: str | None = None) -> str:
+    """``Title, Organisation, date, section ”Heading”, p. 3``: what a slide needs to credit a
+    quote and find it again (plain text). A section that is the document's title is left out."""
     parts = [citation.title, citation.organisation, citation.date]
     line = ", ".join(p for p in parts if p)
+    if section and _fold(section) != _fold(citation.title):
+        line += f", {LABELS[lang]['section']} {_quoted(section, lang)}"
     if citation.page is not None:
         line += f", {LABELS[lang]['page']} {citation.page}"
     return line
@@ -445,6 +574,11 @@ def _quoted(text: str, lang: Lang) -> str:
     return f"”{text}”" if lang == "sv" else f"“{text}”"
 
 
+def quote_label(point: KeyPoint, lang: Lang) -> str | None:
+    """``quoted in Swedish`` for a Swedish quote in an English pack (and the reverse)."""
+    return QUOTED_IN.get((lang, point.lang))
+
+
 def to_markdown(pack: SessionPack) -> str:
     """The pack as Markdown. Document text is escaped, so it can be shown as HTML safely."""
     lab = LABELS[pack.lang]
@@ -457,10 +591,12 @@ def to_markdown(pack: SessionPack) -> str:
         out += [f"## {lab['key_points']}", ""]
         for point in pack.key_points:
             c = point.citation
+            label = quote_label(point, pack.lang)
+            note = f" *({_md(label)})*" if label else ""
             out += [
-                f"> {_md(_quoted(point.quote, pack.lang))} [{c.number}]",
+                f"> {_md(_quoted(point.quote, pack.lang))}{note} [{c.number}]",
                 ">",
-                f"> — *{_md(source_line(c, pack.lang))}*",
+                f"> — *{_md(source_line(c, pack.lang, point.section))}*",
                 "",
             ]
     if pack.questions:
@@ -481,15 +617,17 @@ def to_markdown(pack: SessionPack) -> str:
         out.append("")
     if pack.key_points:
         out += [f"## {lab['sources']}", ""]
-        for c in pack.citations:
-            out.append(f"[{c.number}] {_md(source_line(c, pack.lang))}  ")
+        for point in pack.key_points:
+            c = point.citation
+            out.append(f"[{c.number}] {_md(source_line(c, pack.lang, point.section))}  ")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
-def to_docx(pack: SessionPack, path: Path) -> Path:
+def to_docx(pack: SessionPack, path: Path, *, now: datetime | None = None) -> Path:
     """The pack as a Word document: large quotes with their source under each, ready to lift
-    onto a slide; then questions, agenda and the list of sources."""
+    onto a slide; then questions, agenda and the list of sources. The document's properties
+    name the product as author and ``now`` (default: the current time) as its date."""
     from docx import Document as new_document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt, RGBColor
@@ -497,8 +635,14 @@ def to_docx(pack: SessionPack, path: Path) -> Path:
     lab = LABELS[pack.lang]
     grey = RGBColor(0x55, 0x5B, 0x66)
     doc = new_document()
-    doc.core_properties.title = f"{lab['heading']}: {pack.title}"
-    doc.core_properties.language = pack.lang
+    props = doc.core_properties
+    props.title = f"{lab['heading']}: {pack.title}"
+    props.subject = pack.title
+    props.language = pack.lang
+    props.author = props.last_modified_by = PRODUCT
+    props.comments = ""  # the template says "generated by python-docx"
+    props.created = props.modified = now or datetime.now(UTC)
+    props.revision = 1
     doc.add_heading(f"{lab['heading']}: {pack.title}", level=0)
     if pack.introduction:
         doc.add_paragraph(pack.introduction)
@@ -515,12 +659,17 @@ def to_docx(pack: SessionPack, path: Path) -> Path:
             run = quote.add_run(_quoted(" ".join(point.quote.split()), pack.lang))
             run.italic = True
             run.font.size = Pt(16)
+            label = quote_label(point, pack.lang)
+            if label:
+                note = quote.add_run(f" ({label})")
+                note.font.size = Pt(12)
+                note.font.color.rgb = grey
             number = quote.add_run(f"  [{c.number}]")
             number.font.size = Pt(12)
             number.font.color.rgb = grey
             source = doc.add_paragraph()
             source.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            source_run = source.add_run(f"— {source_line(c, pack.lang)}")
+            source_run = source.add_run(f"— {source_line(c, pack.lang, point.section)}")
             source_run.font.size = Pt(10)
             source_run.font.color.rgb = grey
 
@@ -546,8 +695,9 @@ def to_docx(pack: SessionPack, path: Path) -> Path:
 
     if pack.key_points:
         doc.add_heading(lab["sources"], level=1)
-        for c in pack.citations:
-            doc.add_paragraph(f"[{c.number}] {source_line(c, pack.lang)}")
+        for point in pack.key_points:
+            c = point.citation
+            doc.add_paragraph(f"[{c.number}] {source_line(c, pack.lang, point.section)}")
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
