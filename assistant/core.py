@@ -165,6 +165,19 @@ class Assistant:
         vector = None if mode == "keyword" else self.embeddings.embed_query(query)
         return self._retriever().search(query, vector, k, mode)
 
+    def answer_hits(
+        self,
+        standalone: str,
+        query_vector: Sequence[float],
+        mode: RetrievalMode | None = None,
+        snapshot: Snapshot | None = None,
+    ) -> list[Hit]:
+        """The hits an answer is made from: the extractive answerer weighs the sentences of
+        ``answer_chunks`` passages; an LLM reads the first ``top_k`` of them."""
+        depth = max(self.settings.top_k, self.settings.answer_chunks)
+        retriever = Retriever(self.settings, self.store, snapshot or self.snapshot)
+        return retriever.search(standalone, query_vector, depth, mode=mode)
+
     # --- answering ---------------------------------------------------------------------
     def _chat_model(self, backend: str) -> Any:
         if backend == "extractive":
@@ -237,11 +250,7 @@ class Assistant:
         with timer.stage("embed"):
             qvec = self.embeddings.embed_query(standalone)
         with timer.stage("retrieve"):
-            # the extractive answerer weighs the sentences of more chunks than a model reads
-            depth = max(self.settings.top_k, self.settings.answer_chunks)
-            found = Retriever(self.settings, self.store, snap).search(
-                standalone, qvec, depth, mode=mode
-            )
+            found = self.answer_hits(standalone, qvec, mode, snap)
             hits = found[: self.settings.top_k]
 
         def extract() -> extractive.Extract:

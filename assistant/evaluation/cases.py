@@ -29,7 +29,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.errors import AssistantError
 from assistant.models import Lang, Turn
 
-
 Split = Literal["dev", "test"]
 
 

@@ -60,15 +60,21 @@ Progress = Callable[[str, int, int], None]
 
 
 def answer_language(answer: Answer) -> str:
-    """The language the answer is written in. Quoted document text (extractive sentences,
-    source titles and organisations) is Swedish by design, so the answer's own words decide."""
-    text = answer.text
+    """The language the answer is written in. Quoted document text (extractive sentences and
+    the citations' quotes, source titles and organisations) is Swedish by design, so the
+    answer's own words decide."""
+
+    def flat(text: str) -> str:
+        return " ".join(m.plain(text).replace("> ", " ").split())
+
+    text = flat(answer.text)
     quoted = [c.title for c in answer.citations] + [c.organisation or "" for c in answer.citations]
     if answer.backend == "extractive":
-        quoted += [s.text for s in answer.sentences]
-    for q in sorted(filter(None, quoted), key=len, reverse=True):
+        quoted += [line for s in answer.sentences for line in s.text.split("\n")]
+        quoted += [part for c in answer.citations for part in c.quote.split(" … ")]
+    for q in sorted(filter(None, map(flat, quoted)), key=len, reverse=True):
         text = text.replace(q, " ")
-    return detect_language(MARKER.sub(" ", text))
+    return detect_language(text)
 
 
 def select_split(cases: Sequence[Case], split: str) -> list[Case]:
