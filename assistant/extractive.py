@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -300,11 +300,12 @@ def candidates(
 # --- features -----------------------------------------------------------------------------
 
 
-def _weights(idf: Mapping[str, float] | None) -> tuple[Any, float]:
-    unseen = max(idf.values(), default=1.0) if idf else 1.0
+def _weights(idf: Mapping[str, float] | None) -> Callable[[str], float]:
+    """A word's weight: its IDF; a word the documents never use weighs as the rarest one."""
     if idf is None:
-        return (lambda t: 1.0), unseen
-    return (lambda t: idf.get(t, unseen)), unseen
+        return lambda t: 1.0
+    unseen = max(idf.values(), default=1.0)
+    return lambda t: idf.get(t, unseen)
 
 
 def gather(
@@ -338,7 +339,7 @@ def gather(
     qv /= np.linalg.norm(qv) + 1e-9
     dense = vecs @ qv
     analyzer = get_analyzer()
-    weight, _ = _weights(idf)
+    weight = _weights(idf)
     focus = set(q.focus_tokens)
     focus_expanded = set(analyzer.query_tokens(q.focus)) | focus
     focus_weight = sum(weight(t) for t in focus)
