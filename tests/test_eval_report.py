@@ -428,17 +428,9 @@ def test_an_older_results_file_still_compares(tmp_path: Path, split_run: RunResu
     assert "before dev/test splits" in md_path.read_text("utf-8")
 
 
-def test_shipped_answer_shape_thresholds_are_commented_out() -> None:
+def test_shipped_thresholds_gate_the_answer_shape() -> None:
     text = (REPO_ROOT / "eval" / "thresholds.toml").read_text(encoding="utf-8")
-    assert not any(t.metric == "lead_has_answer" for t in parse_thresholds(text))
-    # uncommented, they name known metrics with the intended bounds
-    enabled = re.sub(
-        r"^# (lead_has_answer|answer_chars_p50_max|padding_share_max)",
-        r"\1",
-        text,
-        flags=re.MULTILINE,
-    )
-    bounds = {(t.metric, t.bound) for t in parse_thresholds(enabled) if t.config == "hybrid"}
+    bounds = {(t.metric, t.bound) for t in parse_thresholds(text) if t.config == "hybrid"}
     assert {
         ("lead_has_answer", "min"),
         ("answer_chars_p50", "max"),
