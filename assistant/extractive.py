@@ -80,6 +80,7 @@ REFUSAL_FEATURES = (
     "english_best",
     "english_unknown",
 )
+_FEATURE = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
 TOP_FOR_KIND = 3
 MAX_EXTRA = 2
 MIN_CHARS = 20
@@ -212,7 +213,12 @@ def _display(text: str) -> str:
 
 def _items(snapshot: Snapshot, doc_id: str) -> list[tuple[int, int, int, int]]:
     """The numbered items of the document's lists: (number, title start, title end, end)."""
-    text = snapshot.doc_text(doc_id)
+    return _items_in(snapshot.doc_text(doc_id))
+
+
+@lru_cache(maxsize=64)
+def _items_in(text: str) -> list[tuple[int, int, int, int]]:
+    """``_items`` of a text, parsed once per text (candidates and followers both ask)."""
     out = []
     for m in _ITEM_LINE.finditer(text):
         start = m.start()
@@ -255,15 +261,17 @@ def candidates(
     for chunk in chunks:
         if snapshot is not None and chunk.doc_id in snapshot.documents:
             items_by_doc.setdefault(chunk.doc_id, _items(snapshot, chunk.doc_id))
+        index: int | None = None  # the chunk joins the hits once it gives a candidate
         for s, e in split_sentences(chunk.text):
             text = chunk.text[s:e]
             key = (chunk.doc_id, chunk.start + s)
             if key in seen or text.startswith("#") or not MIN_CHARS <= len(text) <= MAX_CHARS:
                 continue
             seen.add(key)
+            index = _chunk_hit(hits, chunk) if index is None else index
             out.append(
                 Candidate(
-                    hit=_chunk_hit(hits, chunk),
+                    hit=index,
                     start=s,
                     end=e,
                     text=text,
@@ -348,7 +356,7 @@ def gather(
     terms_weight = sum(weight(t) for t in terms)
     name_tokens = [set(analyzer.index_tokens(n)) for n in q.names]
     best_dense = float(dense.max())
-    idx = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
+    idx = _FEATURE
     for c, d in zip(cands, dense, strict=True):
         words = set(analyzer.index_tokens(c.text))
         f = c.features
@@ -394,27 +402,25 @@ def score(g: Gathered, model: AnswerModel, vocabulary: Mapping[str, float]) -> N
 
 def case_features(g: Gathered, vocabulary: Mapping[str, float]) -> np.ndarray:
     q = g.question
-    idx = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
+    idx = _FEATURE
     ranked = sorted(g.candidates, key=lambda c: -c.logit)
     best = ranked[0]
     top = ranked[:TOP_FOR_KIND]
     analyzer = get_analyzer()
-    known = [
-        any(t in vocabulary for t in analyzer.query_tokens(w))
+    # (length, known to the documents) of each focus word
+    words = [
+        (len(w), any(t in vocabulary for t in analyzer.query_tokens(w)))
         for w in q.focus.split()
         if len(w) > 2
     ]
+    known = [k for _, k in words]
     unknown_name = any(
         tokens and not any(t in vocabulary for t in tokens)
         for tokens in (analyzer.query_tokens(n) for n in q.names)
     )
     english = float(q.lang == "en")
     unknown_share = (known.count(False) / len(known)) if known else 0.0
-    unknown_any = any(
-        not any(t in vocabulary for t in analyzer.query_tokens(w))
-        for w in q.focus.split()
-        if len(w) > 3
-    )
+    unknown_any = any(n > 3 and not k for n, k in words)
     return np.array(
         [
             best.logit,
@@ -518,6 +524,19 @@ class _Unit:
     item: int | None = None
     starts: set[tuple[str, int]] = field(default_factory=set)  # (doc, start) of its sentences
 
+    @classmethod
+    def of(cls, c: Candidate, item: int | None) -> _Unit:
+        """The candidate sentence alone."""
+        return cls(
+            [(c.hit, c.start, c.end)],
+            c.text,
+            c.doc_id,
+            c.doc_start,
+            c,
+            item,
+            {(c.doc_id, c.doc_start)},
+        )
+
 
 def _piece(
     hits: list[Hit], snapshot: Snapshot, doc_id: str, s: int, e: int
@@ -531,8 +550,7 @@ def _piece(
 def _unit(c: Candidate, hits: list[Hit], snapshot: Snapshot | None) -> _Unit:
     """The candidate as shown: a sentence that points back ("Även här …", "Detta …") is
     shown after the sentence before it, as one piece."""
-    unit = _Unit([(c.hit, c.start, c.end)], c.text, c.doc_id, c.doc_start, c, c.item)
-    unit.starts = {(c.doc_id, c.doc_start)}
+    unit = _Unit.of(c, c.item)
     if snapshot is None or not is_anaphoric(c.text):
         return unit
     text = snapshot.doc_text(c.doc_id)
@@ -609,17 +627,7 @@ def _completion(
             continue
         gap = snapshot.doc_text(c.doc_id)[end : c.doc_start]
         if not gap.strip() and "\n\n" not in gap and c.prob >= model.extra_min:
-            return [
-                _Unit(
-                    [(c.hit, c.start, c.end)],
-                    c.text,
-                    c.doc_id,
-                    c.doc_start,
-                    c,
-                    None,
-                    {(c.doc_id, c.doc_start)},
-                )
-            ]
+            return [_Unit.of(c, None)]
     return []
 
 
