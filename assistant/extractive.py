@@ -195,7 +195,6 @@ class Extract:
     sentences: list[AnswerSentence]
     citations: list[Citation]
     refusal: bool
-    support: float  # probability that the lead sentence holds the answer
     hits: list[Hit] = field(default_factory=list)  # what the citations point into
     analysis: dict[str, Any] = field(default_factory=dict)
 
@@ -465,12 +464,12 @@ def answer(
     g = gather(question, lang, query_vector, hits, embeddings, idf, snapshot, model, asked)
     analysis = g.question.as_dict()
     if not g.candidates:
-        return _refusal(g, lang, 1.0, analysis)
+        return _refusal(g, lang, analysis)
     p_refuse = refusal_probability(g, model)
     analysis["refusal_probability"] = round(p_refuse, 4)
     threshold = model.refusal_threshold if refusal_threshold is None else refusal_threshold
     if p_refuse > threshold:
-        return _refusal(g, lang, p_refuse, analysis)
+        return _refusal(g, lang, analysis)
     return compose(g, model, lang, snapshot, analysis)
 
 
@@ -684,8 +683,7 @@ def _render(
     body = "".join(pieces).strip()
     head = LEAD_IN[lang]
     text = f"{head}\n\n{body}" if head else body
-    lead_prob = groups[0][0].source.prob if groups else 0.0
-    return Extract(text, sentences, list(cites.values()), False, lead_prob, hits, analysis)
+    return Extract(text, sentences, list(cites.values()), False, hits, analysis)
 
 
 def _emphasise(text: str, kind: str) -> str:
@@ -707,7 +705,7 @@ def closest_sources(hits: Sequence[Hit], lang: Lang) -> Extract:
     cites = [citation_from_hit(n, h, []) for n, h in enumerate(_one_per_doc(hits)[:3], 1)]
     lines = [REFUSAL[lang], ALSO[lang]]
     lines += [_source_line(c) for c in cites]
-    return Extract("\n".join(lines), [], cites, True, 0.0, hits)
+    return Extract("\n".join(lines), [], cites, True, hits)
 
 
 def _one_per_doc(hits: list[Hit]) -> list[Hit]:
@@ -725,7 +723,7 @@ def _source_line(cite: Citation) -> str:
     return f"- [{cite.number}] {cite.title}" + (f" ({origin})" if origin else "")
 
 
-def _refusal(g: Gathered, lang: Lang, p_refuse: float, analysis: dict[str, Any]) -> Extract:
+def _refusal(g: Gathered, lang: Lang, analysis: dict[str, Any]) -> Extract:
     """An honest "the documents don't say", with the one sentence that comes closest (quoted,
     with its source) and the other documents near the question."""
     hits = g.hits
@@ -743,4 +741,4 @@ def _refusal(g: Gathered, lang: Lang, p_refuse: float, analysis: dict[str, Any])
     if more:
         lines.append(ALSO[lang])
         lines += [_source_line(c) for c in more]
-    return Extract("\n".join(lines), [], cites + more, True, 1 - p_refuse, hits, analysis)
+    return Extract("\n".join(lines), [], cites + more, True, hits, analysis)

@@ -19,7 +19,7 @@ from langchain_core.vectorstores import InMemoryVectorStore
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ..analysis import detect_language
-from ..citations import MARKER, parse_markers
+from ..citations import parse_markers
 from ..config import RetrievalMode
 from ..core import Assistant
 from ..errors import AssistantError
