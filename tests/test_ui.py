@@ -15,19 +15,15 @@ from indexed import indexed_assistant
 
 from assistant.config import Settings
 from assistant.core import Assistant
+from assistant.documents import ingest_paths, safe_filename, store_upload
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.models import Answer, Citation
-from assistant.ui import (
-    _Handlers,
-    chat_text,
-    ingest_paths,
-    launch,
-    render_notices,
-    render_sources,
-    safe_filename,
-    store_upload,
-)
+from assistant.ui import launch
+from assistant.ui.chat import ChatPanel
+from assistant.ui.documents import DocumentsPanel
+from assistant.ui.render import chat_text, render_notices
+from assistant.ui.sources import render_sources
 
 QUESTION = "Vilka fyra områden är viktiga för att lyckas med förnyelse i produktion?"
 FACT_QUESTION = "Vad använder Zylofabriken i Gnosjö för att fästa skruvar?"
@@ -379,7 +375,7 @@ class _Broken:
 
 def test_assistant_error_is_shown_calmly(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, embedder="fake")
-    h = _Handlers(_Broken(settings), FeedbackStore(tmp_path / "f.db"))  # type: ignore[arg-type]
+    h = ChatPanel(_Broken(settings))  # type: ignore[arg-type]
     *_, last = list(h.respond("Vad är 5S?", [], {}, "sv"))
     _msg, history, _sources, notice, _answers, payload = last
     assert history[-1]["content"] == "Språkmodellen svarar inte."
@@ -396,7 +392,7 @@ def test_unexpected_error_is_logged_and_shown_calmly(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = Settings(data_dir=tmp_path, embedder="fake")
-    h = _Handlers(_Buggy(settings), FeedbackStore(tmp_path / "f.db"))  # type: ignore[arg-type]
+    h = ChatPanel(_Buggy(settings))  # type: ignore[arg-type]
     *_, last = list(h.respond("Vad är 5S?", [], {}, "sv"))
     assert "Det gick inte att svara just nu." in last[3]
     assert "KeyError" not in last[3] and "oops" in caplog.text
@@ -404,10 +400,10 @@ def test_unexpected_error_is_logged_and_shown_calmly(
 
 def test_empty_index_notice(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "d", corpus_paths=[tmp_path / "none"], embedder="fake")
-    h = _Handlers(Assistant.from_settings(settings), FeedbackStore(tmp_path / "f.db"))
-    notice, _line = h.index_status("sv")
+    assistant = Assistant.from_settings(settings)
+    notice, _line = DocumentsPanel(assistant).index_status("sv")
     assert "make run" in notice and "fliken Dokument" in notice
-    *_, last = list(h.respond("Vad är 5S?", [], {}, "sv"))
+    *_, last = list(ChatPanel(assistant).respond("Vad är 5S?", [], {}, "sv"))
     assert "Inga dokument är indexerade" in last[3]
 
 
