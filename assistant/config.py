@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     max_queue: int = Field(32, ge=1)
     auth_user: str | None = None
     auth_password: SecretStr | None = None
+    admin_password: SecretStr | None = Field(
+        None,
+        description="Password of the administrator login (Settings tab) that opens the "
+        "documents tab: upload, re-index, remove. Unset: documents are managed from the CLI.",
+    )
     upload_max_mb: float = Field(20.0, gt=0)
     ui_language: Literal["sv", "en"] = "sv"
 

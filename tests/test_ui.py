@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from gradio.utils import get_upload_folder
 from gradio_client import Client, handle_file
 from indexed import indexed_assistant
 
@@ -20,11 +25,16 @@ from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.models import Answer, Citation
 from assistant.ui import launch
+from assistant.ui.app import exposure_warning
 from assistant.ui.chat import ChatPanel
 from assistant.ui.documents import DocumentsPanel
+from assistant.ui.feedback import FeedbackPanel
+from assistant.ui.login import LoginThrottle
 from assistant.ui.render import chat_text, render_notices
-from assistant.ui.sources import render_sources
+from assistant.ui.settings import SettingsPanel
+from assistant.ui.sources import answer_html, render_sources
 
+ADMIN_PASSWORD = "admin-lösen"
 QUESTION = "Vilka fyra områden är viktiga för att lyckas med förnyelse i produktion?"
 FACT_QUESTION = "Vad använder Zylofabriken i Gnosjö för att fästa skruvar?"
 FACT_DOC = """---
@@ -63,7 +73,12 @@ class Served:
 def serve(root: Path, **overrides: Any) -> Iterator[Served]:
     """Copy the corpus into ``root``, index it (fake embedder), launch the app on a free
     loopback port, yield a client, and close the server afterwards."""
-    overrides = {"host": "127.0.0.1", "port": free_port(), **overrides}
+    overrides = {
+        "host": "127.0.0.1",
+        "port": free_port(),
+        "admin_password": ADMIN_PASSWORD,
+        **overrides,
+    }
     with indexed_assistant(root, **overrides) as assistant:
         settings = assistant.settings
         app = launch(assistant, settings, prevent_thread_lock=True, quiet=True)
@@ -90,10 +105,16 @@ def own_server(tmp_path: Path) -> Iterator[Served]:
 
 
 def chat(client: Client, message: str, history: list[Any] | None = None) -> dict[str, Any]:
-    msg, chatbot, sources, notice, answer = client.predict(
-        message, history or [], "sv", api_name="/chat"
-    )
+    msg, chatbot, notice, answer = client.predict(message, history or [], "sv", api_name="/chat")
+    sources = message_text(chatbot[-1]) if chatbot else ""
     return {"msg": msg, "chatbot": chatbot, "sources": sources, "notice": notice, "answer": answer}
+
+
+def admin_client(served: Served, password: str = ADMIN_PASSWORD) -> Client:
+    """A client of its own session, signed in as administrator."""
+    client = served.new_client()
+    client.predict(password, "sv", api_name="/admin_login")
+    return client
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -121,15 +142,17 @@ def test_question_gets_answer_with_valid_citations(served: Served) -> None:
         parts = c.quote.split(" … ")
         assert span.startswith(parts[0]) and span.endswith(parts[-1])
         assert all(part in span for part in parts)
-    # the chat window: the question, then the answer (escaped for display)
+    # the chat window: the question, then the answer with its markers as chips
     user, bot = out["chatbot"]
     assert user["role"] == "user" and message_text(user) == chat_text(QUESTION)
     assert bot["role"] == "assistant" and "fyra områden" in message_text(bot)
+    assert "<button class='pr-chip pr-a1 pr-c1'" in message_text(bot)
     assert out["msg"] == ""  # the input box is cleared
-    # the sources panel: number, title, organisation, date, the quote highlighted
+    # its sources under it: number, title, organisation, date, the quote highlighted
     sources = out["sources"]
     first = answer.citations[0]
-    assert f"[{first.number}]" in sources
+    assert "<details class='pr-sources pr-a1'>" in sources
+    assert f"<span class='pr-num'>[{first.number}]</span>" in sources
     assert "Produktionsinnovation – En väg till framtidssäkrad produktion" in sources
     assert "Produktion2030 · 2020" in sources
     assert "<mark>Med ramverket för produktionsinnovation har vi identifierat fyra områden" in (
@@ -157,40 +180,106 @@ def test_question_and_document_text_are_escaped(served: Served) -> None:
     assert "<script" not in out["sources"] and "<script" not in out["notice"]
 
 
-def test_sources_panel_escapes_and_highlights() -> None:
+def _citation(passage: str, quote: str, number: int = 2, **kw: Any) -> Citation:
+    start = passage.index(quote) if quote else 0
+    values: dict[str, Any] = {
+        "number": number, "chunk_id": "d#1", "doc_id": "d", "title": "<i>Titel</i>",
+        "organisation": "Org & Co", "date": None, "page": 4, "quote": quote,
+        "start": 100 + start, "end": 100 + start + len(quote), "passage": passage,
+        "passage_start": 100, **kw,
+    }  # fmt: skip
+    return Citation(**values)
+
+
+def test_sources_escape_and_highlight() -> None:
     passage = "Före <img src=x onerror=alert(1)>. Citatet & <b>mer</b>. Efter."
-    quote = "Citatet & <b>mer</b>."
-    start = passage.index(quote)
-    c = Citation(
-        number=2, chunk_id="d#1", doc_id="d", title="<i>Titel</i>", organisation="Org & Co",
-        date=None, page=4, quote=quote, start=100 + start, end=100 + start + len(quote),
-        passage=passage, passage_start=100,
-    )  # fmt: skip
-    html = render_sources([c], "sv")
+    c = _citation(passage, "Citatet & <b>mer</b>.")
+    html = render_sources([c], "sv", answer_key="3")
     assert "<img" not in html and "<b>" not in html and "<i>" not in html
     assert "&lt;i&gt;Titel&lt;/i&gt;" in html
     assert "<mark>Citatet &amp; &lt;b&gt;mer&lt;/b&gt;.</mark>" in html
-    assert "Org &amp; Co · odaterad · s. 4" in html
+    assert "Org &amp; Co · odaterad" in html and "s. 4" in html
+    assert "<details class='pr-sources pr-a3'>" in html  # the answer's own, collapsed
     assert "<script" not in render_notices(["<script>x</script> kör `make run`"])
     assert "<code>make run</code>" in render_notices(["kör `make run`"])
+
+
+def test_source_card_per_document_cited_sentence_first_with_context() -> None:
+    passage = (
+        "## Rubriken\n\nFörsta meningen. Andra meningen före. Det **citerade** påståendet. "
+        "Meningen efter. Sista meningen som är lång nog att inte visas direkt i kortet."
+    )
+    one = _citation(passage, "Det **citerade** påståendet.", number=1)
+    two = _citation(passage, "Första meningen.", number=3)
+    html = render_sources([one, two], "sv", sections={"d#1": "Rubriken"})
+    assert html.count("class='pr-source'") == 1  # one card for the document
+    assert html.count("pr-source-head") == 1
+    # one excerpt for the passage, reachable from both numbers; section and page shown
+    assert "class='pr-excerpt pr-c1 pr-c3'" in html
+    assert "Avsnitt: Rubriken · s. 4" in html
+    # Markdown shown as text: no heading marks, no stars; the heading is not repeated
+    assert "**" not in html and "##" not in html
+    excerpt = html.split("<div class='pr-passage'>")[1].split("</div>")[0]
+    assert "Rubriken" not in excerpt
+    assert "<mark>Det citerade påståendet.</mark> Meningen efter." in excerpt
+    assert "<mark>Första meningen.</mark>" in excerpt
+    assert "Visa mer" in html  # the rest of the passage behind "visa mer"
+
+
+def test_refusal_sources_are_nearby_passages_without_highlighting() -> None:
+    passage = "Något annat. En mening nära frågan. Mer text."
+    c = _citation(passage, "En mening nära frågan.", number=1)
+    html = render_sources([c], "sv", refusal=True)
+    assert "<mark>" not in html
+    assert "Närliggande avsnitt" in html and "pr-nearby" in html
+    assert "En mening nära frågan." in html
+
+
+def test_answer_markers_become_chips() -> None:
+    c = _citation("Ett påstående.", "Ett påstående.", number=1)
+    html = answer_html("Ett **påstående**. [1] Ett annat. [7]", [c], "5")
+    assert "<strong>påstående</strong>" in html
+    assert "<button class='pr-chip pr-a5 pr-c1' title='&lt;i&gt;Titel&lt;/i&gt;'>[1]</button>" in (
+        html
+    )
+    assert "[7]" in html and "pr-c7" not in html  # a number with no source stays text
+
+
+def test_each_answer_keeps_its_own_sources(served: Served) -> None:
+    client = served.new_client()
+    first = chat(client, QUESTION)
+    second = chat(client, "Vad är Produktionslyftet?", first["chatbot"])
+    a1, a2 = Answer.model_validate(first["answer"]), Answer.model_validate(second["answer"])
+    bot1, bot2 = message_text(second["chatbot"][1]), message_text(second["chatbot"][3])
+    assert "pr-sources pr-a1" in bot1 and "pr-sources pr-a3" in bot2
+    assert a1.citations[0].title in bot1
+    assert "pr-a3" not in bot1 and "pr-a1" not in bot2
+    assert all(c.title in bot2 for c in a2.citations)
 
 
 def test_retry_undo_clear(served: Served) -> None:
     client = served.new_client()
     first = chat(client, QUESTION)
-    msg, history, sources, _notice, answer = client.predict(
-        first["chatbot"], "sv", api_name="/retry"
-    )
-    assert len(history) == 2 and answer["question"] == QUESTION and "<mark>" in sources
-    msg, history, sources, _notice, answer = client.predict(history, "sv", api_name="/undo")
+    msg, history, _notice, answer = client.predict(first["chatbot"], "sv", api_name="/retry")
+    assert len(history) == 2 and answer["question"] == QUESTION
+    assert "<mark>" in message_text(history[-1])
+    msg, history, _notice, answer = client.predict(history, "sv", api_name="/undo")
     assert history == [] and msg == QUESTION and answer is None
-    msg, history, sources, _notice, answer = client.predict("sv", api_name="/clear")
+    msg, history, _notice, answer = client.predict("sv", api_name="/clear")
     assert history == [] and msg == ""
 
 
 def test_empty_question_is_ignored(served: Served) -> None:
     out = chat(served.new_client(), "   ")
     assert out["chatbot"] == []
+
+
+def test_too_long_question_keeps_its_text(served: Served) -> None:
+    long = "Vad är förnyelse? " * 200
+    out = chat(served.new_client(), long)
+    assert out["msg"] == long  # the text stays in the box
+    assert out["chatbot"] == []  # nothing was asked
+    assert "Frågan är för lång (högst 2000 tecken)" in out["notice"]
 
 
 def test_feedback_lands_in_sqlite(served: Served) -> None:
@@ -214,6 +303,21 @@ def test_feedback_lands_in_sqlite(served: Served) -> None:
     assert store.get(rec.id) is None
 
 
+def test_comment_is_kept_when_the_box_loses_focus(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "f.db")
+    panel = FeedbackPanel(store)
+    answer = Answer(question="q", standalone_question="q", text="Svar. [1]", language="sv",
+                    backend="extractive")  # fmt: skip
+    rec = {"question": "q", "history": [], "answer": answer.model_dump(mode="json")}
+    _answers, *_rest, fid, status = panel.rate(1, 1, None, {"1": rec}, "sv")
+    assert fid is not None and "sparat" in status
+    assert "sparad" not in status  # the comment is not claimed saved before it is
+    saved = panel.keep_comment(fid, "  Bra svar  ", "sv")
+    assert "kommentaren" in saved and store.get(fid).comment == "Bra svar"  # type: ignore[union-attr]
+    panel.keep_comment(fid, "x" * 5000, "sv")
+    assert len(store.get(fid).comment or "") == 2000  # type: ignore[union-attr]
+
+
 def test_rating_a_question_is_refused_calmly(served: Served) -> None:
     client = served.new_client()
     chat(client, QUESTION)
@@ -224,12 +328,12 @@ def test_rating_a_question_is_refused_calmly(served: Served) -> None:
 def test_language_switch(served: Served) -> None:
     out = served.client.predict("en", api_name="/set_language")
     assert out[0].startswith("## Produktionsrådgivaren\nAsk about")
-    assert "Sources" in out[4]
+    assert any("Create a pack for a coaching session" in str(o) for o in out)
 
 
 def test_coach_pack_with_downloads(served: Served) -> None:
     markdown, md_file, docx_file = served.client.predict(
-        "ambidexteritet", "", "sv", api_name="/coach_pack"
+        "area", "ambidexteritet", "", "sv", api_name="/coach_pack"
     )
     assert markdown.startswith("# Coachunderlag: Ambidexteritet (dubbelhänthet)")
     assert "dubbelhänthet" in markdown and "## Källor" in markdown
@@ -238,14 +342,22 @@ def test_coach_pack_with_downloads(served: Served) -> None:
     assert md_path.name == "coachunderlag-ambidexteritet-dubbelhänthet.md"
     assert md_path.read_text(encoding="utf-8").strip() == markdown.strip()
     assert docx_path.suffix == ".docx" and docx_path.stat().st_size > 0
+    # the choice is explicit: text typed while the list is chosen does not count …
+    listed, *_ = served.client.predict(
+        "area", "ambidexteritet", "digitalisering", "sv", api_name="/coach_pack"
+    )
+    assert listed.startswith("# Coachunderlag: Ambidexteritet")
+    # … and one's own topic is used when it is chosen
     free, *_ = served.client.predict(
-        "ambidexteritet", "digitalisering", "sv", api_name="/coach_pack"
+        "free", "ambidexteritet", "digitalisering", "sv", api_name="/coach_pack"
     )
     assert free.startswith("# Coachunderlag: digitalisering")
+    empty, *_ = served.client.predict("free", "ambidexteritet", " ", "sv", api_name="/coach_pack")
+    assert "Skriv först vilket ämne" in empty
 
 
 def test_documents_table(served: Served) -> None:
-    table, notice, status = served.client.predict("sv", api_name="/documents")
+    table, notice, status, _remove = served.client.predict("sv", api_name="/documents")
     assert table["headers"][:3] == ["Titel", "Organisation", "Datum"]
     titles = {row[0] for row in table["data"]}
     assert "Samverkan samverkan samverkan" in titles and len(titles) == 3
@@ -255,8 +367,34 @@ def test_documents_table(served: Served) -> None:
 # --- uploads ----------------------------------------------------------------------------------
 
 
+def upload(client: Client, *paths: Path, replace: bool = False) -> tuple[Any, ...]:
+    files = [handle_file(str(p)) for p in paths]
+    return tuple(client.predict(files, replace, "sv", api_name="/upload"))
+
+
+def test_documents_are_for_the_administrator_only(own_server: Served, tmp_path: Path) -> None:
+    src = tmp_path / "zylo.md"
+    src.write_text(FACT_DOC, encoding="utf-8")
+    anyone = own_server.new_client()
+    result, *_ = upload(anyone, src)
+    assert "Bara en administratör kan hantera dokument" in result
+    assert not (own_server.settings.documents_dir / "zylo.md").exists()
+    for api, args in (("/reindex", ("sv",)), ("/remove", ("samverkan.md", "sv"))):
+        result, *_ = anyone.predict(*args, api_name=api)
+        assert "Bara en administratör" in result
+    assert own_server.assistant.status().documents == 3
+    # a wrong password does not open it; the right one does, for this session only
+    wrong = own_server.new_client()
+    _pw, status, *_ = wrong.predict("fel", "sv", api_name="/admin_login")
+    assert "Fel lösenord" in status
+    assert "Bara en administratör" in upload(wrong, src)[0]
+    admin = admin_client(own_server)
+    assert "Nya dokument" in upload(admin, src)[0]
+    assert "Bara en administratör" in upload(anyone, src)[0]
+
+
 def test_upload_makes_a_new_document_answerable(own_server: Served, tmp_path: Path) -> None:
-    client = own_server.client
+    client = admin_client(own_server)
     before = Answer.model_validate(chat(client, FACT_QUESTION)["answer"])
     assert "kvantlim" not in before.text.lower()
 
@@ -266,17 +404,17 @@ def test_upload_makes_a_new_document_answerable(own_server: Served, tmp_path: Pa
     bad.write_bytes(b"MZ\x00")
     broken = tmp_path / "trasig.pdf"
     broken.write_bytes(b"this is not a pdf")
-    result, table, _notice, status, _files = client.predict(
-        [handle_file(str(src)), handle_file(str(bad)), handle_file(str(broken))],
-        "sv",
-        api_name="/upload",
-    )
+    result, table, _notice, status, _files, _remove = upload(client, src, bad, broken)
     docs_dir = own_server.settings.documents_dir
     assert (docs_dir / "Zylo_rutiner_v1.md").read_text(encoding="utf-8") == FACT_DOC
     assert not (docs_dir / "program.exe").exists()
     assert "program.exe: filtypen stöds inte" in result
-    assert "trasig.pdf" in result and "Kunde inte läsas" in result  # reported, not lost
+    # an unreadable file is checked before saving: not saved, said in Swedish, no server path
+    assert not (docs_dir / "trasig.pdf").exists()
+    assert "trasig.pdf: kunde inte läsas och sparades inte: PDF-filen är skadad" in result
+    assert str(tmp_path) not in result and "/tmp" not in result and "gradio" not in result
     assert "Nya dokument" in result and "Zylo_rutiner_v1.md" in result
+    assert re.search(r"Klart på \d+,\d s", result)  # Swedish decimal comma
     assert "Zylofabrikens monteringsrutiner" in {row[0] for row in table["data"]}
     assert status.startswith("4 dokument")
 
@@ -286,12 +424,49 @@ def test_upload_makes_a_new_document_answerable(own_server: Served, tmp_path: Pa
     assert any(c.title == "Zylofabrikens monteringsrutiner" for c in after.citations)
 
     # the same file again: nothing changes; a different file with that name is not overwritten
-    result, *_ = client.predict([handle_file(str(src))], "sv", api_name="/upload")
+    result, *_ = upload(client, src)
     assert "fanns redan (samma innehåll)" in result
     src.write_text(FACT_DOC.replace("fyra", "fem"), encoding="utf-8")
-    result, *_ = client.predict([handle_file(str(src))], "sv", api_name="/upload")
+    result, *_ = upload(client, src)
     assert "Zylo_rutiner_v1-2.md" in result
     assert (docs_dir / "Zylo_rutiner_v1.md").read_text(encoding="utf-8") == FACT_DOC
+    # … unless replacing is asked for
+    src.write_text(FACT_DOC.replace("fyra", "sex"), encoding="utf-8")
+    result, *_ = upload(client, src, replace=True)
+    assert "ersatte dokumentet med samma namn" in result
+    assert "sex minuter" in (docs_dir / "Zylo_rutiner_v1.md").read_text(encoding="utf-8")
+
+
+def test_removed_document_is_no_longer_cited(own_server: Served, tmp_path: Path) -> None:
+    client = admin_client(own_server)
+    src = tmp_path / "zylo.md"
+    src.write_text(FACT_DOC, encoding="utf-8")
+    *_, choices = upload(client, src)
+    assert any(c[1] == "zylo.md" for c in choices["choices"])
+    assert "kvantlim" in Answer.model_validate(chat(client, FACT_QUESTION)["answer"]).text
+    result, table, _notice, status, _files, _choices = client.predict(
+        "zylo.md", "sv", api_name="/remove"
+    )
+    assert "zylo.md: borttaget" in result and status.startswith("3 dokument")
+    assert "Zylofabrikens monteringsrutiner" not in {row[0] for row in table["data"]}
+    assert not (own_server.settings.documents_dir / "zylo.md").exists()
+    kept = list((own_server.settings.data_dir / "removed").glob("*zylo.md"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == FACT_DOC  # nothing lost
+    after = Answer.model_validate(chat(client, FACT_QUESTION)["answer"])
+    assert all(c.title != "Zylofabrikens monteringsrutiner" for c in after.citations)
+    result, *_ = client.predict(None, "sv", api_name="/remove")
+    assert "Välj först" in result
+
+
+def test_handled_uploads_leave_gradios_cache(own_server: Served, tmp_path: Path) -> None:
+    cache = Path(get_upload_folder())
+    good, bad = tmp_path / "rensa-ok.md", tmp_path / "rensa-fel.exe"
+    good.write_text(FACT_DOC, encoding="utf-8")
+    bad.write_bytes(b"MZ")
+    upload(admin_client(own_server), good, bad)
+    assert not list(cache.rglob("rensa-*"))
+    upload(own_server.new_client(), good)  # refused: not administrator
+    assert not list(cache.rglob("rensa-*"))
 
 
 def test_upload_too_large_is_refused(tmp_path: Path) -> None:
@@ -301,7 +476,7 @@ def test_upload_too_large_is_refused(tmp_path: Path) -> None:
         big = tmp_path / "stor.txt"
         big.write_text("Stor fil. " * 300, encoding="utf-8")
         with pytest.raises(Exception):  # noqa: B017 - gradio refuses it at upload
-            served.client.predict([handle_file(str(big))], "sv", api_name="/upload")
+            upload(admin_client(served), big)
         assert not (served.settings.documents_dir / "stor.txt").exists()
     finally:
         served_iter.close()
@@ -376,10 +551,17 @@ class _Broken:
 def test_assistant_error_is_shown_calmly(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, embedder="fake")
     h = ChatPanel(_Broken(settings))  # type: ignore[arg-type]
-    *_, last = list(h.respond("Vad är 5S?", [], {}, "sv"))
-    _msg, history, _sources, notice, _answers, payload = last
-    assert history[-1]["content"] == "Språkmodellen svarar inte."
+    steps = list(h.respond("Vad är 5S?", [], {}, "sv"))
+    # progress first, then the text as it streams, then the error
+    assert "Söker i dokumenten" in steps[0][1][-1]["content"]
+    assert "Ett påbörjat svar" in steps[1][1][-1]["content"]
+    msg, history, notice, answers, payload = steps[-1]
+    assert "pr-error" in history[-1]["content"]  # marked: no thumbs on it
+    assert "Språkmodellen svarar inte." in history[-1]["content"]
     assert "Språkmodellen svarar inte." in notice and payload is None
+    assert msg == "Vad är 5S?" and answers == {}  # the question is back in the box
+    # the failed answer is not part of the conversation a follow-up is read against
+    assert [t.role for t in h._turns(history, answers)] == ["user"]
 
 
 class _Buggy(_Broken):
@@ -394,17 +576,51 @@ def test_unexpected_error_is_logged_and_shown_calmly(
     settings = Settings(data_dir=tmp_path, embedder="fake")
     h = ChatPanel(_Buggy(settings))  # type: ignore[arg-type]
     *_, last = list(h.respond("Vad är 5S?", [], {}, "sv"))
-    assert "Det gick inte att svara just nu." in last[3]
-    assert "KeyError" not in last[3] and "oops" in caplog.text
+    assert "Det gick inte att svara just nu." in last[2]
+    assert "KeyError" not in last[2] and "oops" in caplog.text
+    assert "pr-error" in last[1][-1]["content"] and last[0] == "Vad är 5S?"
 
 
-def test_empty_index_notice(tmp_path: Path) -> None:
+def test_empty_index_keeps_the_question(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "d", corpus_paths=[tmp_path / "none"], embedder="fake")
     assistant = Assistant.from_settings(settings)
     notice, _line = DocumentsPanel(assistant).index_status("sv")
-    assert "make run" in notice and "fliken Dokument" in notice
+    assert "make run" in notice and "administratör" in notice
     *_, last = list(ChatPanel(assistant).respond("Vad är 5S?", [], {}, "sv"))
-    assert "Inga dokument är indexerade" in last[3]
+    msg, history, notice, _answers, _payload = last
+    assert "Inga dokument är indexerade" in notice
+    assert msg == "Vad är 5S?" and history == []
+
+
+def test_llm_tokens_stream_into_the_chat(tmp_path: Path) -> None:
+    """An LLM backend's pieces reach the chat one by one, then the validated answer."""
+    with indexed_assistant(tmp_path / "s", backend="openai", llm_model="stub") as assistant:
+        pieces = ["Med ramverket ", "för produktionsinnovation ", "har vi identifierat ",
+                  "fyra områden. [1]"]  # fmt: skip
+        assistant._chat_models["openai"] = _StreamingModel(pieces)
+        steps = list(ChatPanel(assistant).respond(QUESTION, [], {}, "sv"))
+    shown = [step[1][-1]["content"] for step in steps]
+    assert "Söker i dokumenten" in shown[0]
+    growing = [c for c in shown if "Skriver svaret" in c]
+    assert len(growing) == len(pieces)
+    assert "Med ramverket" in growing[0] and "fyra områden" not in growing[0]
+    assert "pr-chip" in shown[-1] and "Skriver svaret" not in shown[-1]
+
+
+class _StreamingModel:
+    """A chat model that streams the given pieces (langchain's ``stream`` shape)."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        self.pieces = pieces
+
+    def stream(self, messages: Any) -> Iterator[Any]:
+        for piece in self.pieces:
+            yield type("Chunk", (), {"text": piece})()
+
+    def invoke(self, messages: Any) -> Any:
+        return type(
+            "Message", (), {"content": "".join(self.pieces), "text": "".join(self.pieces)}
+        )()
 
 
 def test_login_required_when_configured(tmp_path: Path) -> None:
@@ -416,3 +632,66 @@ def test_login_required_when_configured(tmp_path: Path) -> None:
             Client(served.url, verbose=False)
     finally:
         served_iter.close()
+
+
+# --- exposure ---------------------------------------------------------------------------------
+
+
+def test_login_is_throttled() -> None:
+    now = [0.0]
+    throttle = LoginThrottle(max_failures=5, window=300, lockout=60, clock=lambda: now[0])
+    results = [throttle.check("coach", "fel", "rätt") for _ in range(30)]
+    assert results[:5] == [False] * 5 and set(results[5:]) == {None}  # refused unchecked
+    assert throttle.check("coach", "rätt", "rätt") is None  # even the right one, for a while
+    assert throttle.check("annan", "rätt", "rätt") is True  # other names are not locked
+    now[0] = 61.0
+    assert throttle.check("coach", "rätt", "rätt") is True
+
+
+def test_app_login_slows_wrong_passwords(tmp_path: Path) -> None:
+    served_iter = serve(tmp_path / "slow", auth_user="coach", auth_password="hemligt-lösen")
+    served = next(served_iter)
+    try:
+        login = served.url + "login"
+        codes = []
+        t0 = time.perf_counter()
+        for _ in range(6):
+            codes.append(_post_login(login, "coach", "fel"))
+        assert codes == [400] * 6 and time.perf_counter() - t0 >= 2.5
+        # locked out now: the right password is refused until the lockout ends
+        assert _post_login(login, "coach", "hemligt-lösen") == 400
+    finally:
+        served_iter.close()
+
+
+def _post_login(url: str, user: str, password: str) -> int:
+    data = urllib.parse.urlencode({"username": user, "password": password}).encode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as r:
+            return int(r.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_admin_login_is_throttled(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, embedder="fake", admin_password="rätt")
+    panel = SettingsPanel(settings, LoginThrottle(max_failures=3, window=60, lockout=30))
+    for _ in range(3):
+        admin, _pw, status, *_ = panel.login("fel", "sv")
+        assert admin is False and "Fel lösenord" in status
+    admin, _pw, status, *_ = panel.login("rätt", "sv")
+    assert admin is False and "För många felaktiga försök" in status
+    unset = SettingsPanel(Settings(data_dir=tmp_path, embedder="fake"))
+    admin, _pw, status, *_ = unset.login("", "sv")
+    assert admin is False and "ASSISTANT_ADMIN_PASSWORD" in status
+
+
+def test_warning_when_serving_beyond_localhost_without_login(tmp_path: Path) -> None:
+    def warn(**kw: Any) -> str | None:
+        return exposure_warning(Settings(data_dir=tmp_path, embedder="fake", **kw))
+
+    assert warn() is None  # 127.0.0.1
+    assert warn(host="localhost") is None and warn(host="::1") is None
+    message = warn(host="0.0.0.0")
+    assert message and "without a login" in message and "ASSISTANT_AUTH_USER" in message
+    assert warn(host="0.0.0.0", auth_user="a", auth_password="b") is None

@@ -1,10 +1,15 @@
-"""The app that assembles the panels: header, language, tabs, and the server's launch.
+"""The app that assembles the panels: header and language, the tabs, and the server's launch.
 
-One ``Assistant`` is created by the caller and shared by all sessions.
+One ``Assistant`` is created by the caller and shared by all sessions. The chat is open to
+everyone who can reach the app (or who passed its login, with ``ASSISTANT_AUTH_*``); the
+documents tab opens only after the administrator login in the settings tab.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import sys
 from typing import Any
 
 import gradio as gr
@@ -17,25 +22,90 @@ from .chat import ChatPanel
 from .coach import CoachPanel
 from .documents import DocumentsPanel
 from .feedback import FeedbackPanel
+from .login import LoginThrottle, app_auth
+from .settings import SettingsPanel
+
+log = logging.getLogger(__name__)
+
+UPLOAD_CACHE_SECONDS = 3600  # gradio's copies of uploads and downloads older than this go
 
 CSS = """
-.pr-sources { font-size: 0.95rem; line-height: 1.5; }
-.pr-sources h3 { margin: 0 0 0.5rem 0; font-size: 1.05rem; }
-.pr-sources .pr-hint { color: var(--body-text-color-subdued); }
+#pr-head { flex-wrap: wrap; align-items: flex-start; gap: 0.5rem 1rem; }
+#pr-head h2 { overflow-wrap: normal; word-break: normal; hyphens: none; }
+#pr-lang { align-self: flex-start; flex: 0 0 auto; }
+.pr-answer p { margin: 0 0 0.5rem 0; }
+.pr-answer blockquote { margin: 0.3rem 0; padding-left: 0.7rem;
+  border-left: 3px solid var(--border-color-primary); }
+.pr-chip { display: inline-block; border: 1px solid var(--color-accent); border-radius: 6px;
+  padding: 0 0.3em; margin: 0 0.1em; font-size: 0.85em; line-height: 1.4; cursor: pointer;
+  color: var(--color-accent); background: transparent; font-weight: 600; }
+.pr-chip:hover, .pr-chip:focus-visible { background: var(--color-accent); color: #fff; }
+details.pr-sources { margin-top: 0.6rem; font-size: 0.92rem; line-height: 1.5; }
+details.pr-sources > summary { cursor: pointer; font-weight: 600; color: var(--color-accent); }
+details.pr-nearby > summary { color: var(--body-text-color-subdued); }
 .pr-source { border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 0.6rem 0.8rem; margin-bottom: 0.7rem; background: var(--background-fill-primary); }
+  padding: 0.5rem 0.7rem; margin: 0.5rem 0; background: var(--background-fill-primary); }
 .pr-source-head { font-weight: 600; }
-.pr-num { display: inline-block; min-width: 1.8em; color: var(--color-accent); }
-.pr-meta { color: var(--body-text-color-subdued); font-size: 0.85rem; margin: 0.1rem 0 0.4rem; }
-.pr-passage { white-space: pre-wrap; font-size: 0.9rem; }
+.pr-meta { color: var(--body-text-color-subdued); font-size: 0.85rem; margin: 0 0 0.3rem; }
+.pr-excerpt { border-radius: 6px; padding: 0.2rem 0.3rem; margin: 0.2rem -0.3rem; }
+.pr-excerpt.pr-flash { outline: 2px solid var(--color-accent); }
+.pr-where { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+.pr-num { display: inline-block; min-width: 1.8em; color: var(--color-accent); font-weight: 600; }
+.pr-passage { font-size: 0.9rem; overflow-wrap: anywhere; }
 .pr-passage mark { background: #fff1b8; color: inherit; padding: 0 2px; border-radius: 3px; }
+details.pr-more > summary { cursor: pointer; font-size: 0.85rem; }
+.pr-progress { color: var(--body-text-color-subdued); font-style: italic; }
+.pr-error { color: #8a3b00; }
+/* one set of buttons: the chatbot's own clear icon is hidden (the "Nytt samtal" button) */
+#pr-chat .icon-button-wrapper.top-panel { display: none; }
+/* an error is not an answer: no thumbs on it */
+#pr-chat .message-row:has(.pr-error, .pr-progress) .message-buttons,
+#pr-chat .message-row:has(.pr-error, .pr-progress) + .message-buttons { display: none !important; }
 .pr-notice { border-radius: 8px; padding: 0.6rem 0.9rem; margin: 0.3rem 0;
   background: #eef4fb; border: 1px solid #c9dcf2; color: #1e3a5f; }
 .pr-notice.pr-warn { background: #fdf6e7; border-color: #f0dcae; color: #5c4410; }
 .pr-upload ul { margin: 0.2rem 0 0.6rem 1.2rem; }
-#pr-sources-col { max-height: 640px; overflow-y: auto; }
-#pr-lang { align-self: flex-start; }
 #pr-docs table, #pr-docs th, #pr-docs td { font-family: var(--font); }
+@media (max-width: 640px) {
+  #pr-head h2 { font-size: 1.35rem; }
+  #pr-chat { height: 62vh !important; }
+  .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
+}
+"""
+
+# A citation chip opens its answer's sources and points at the excerpt it cites. Gradio
+# renders chat messages itself, so one listener on the document handles every chip.
+HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const chip = event.target.closest && event.target.closest(".pr-chip");
+  if (!chip) return;
+  event.preventDefault();
+  const answer = [...chip.classList].find((c) => /^pr-a\\d+$/.test(c));
+  const cite = [...chip.classList].find((c) => /^pr-c\\d+$/.test(c));
+  const list = answer && document.querySelector(`#pr-chat details.pr-sources.${answer}`);
+  if (!list || !cite) return;
+  list.open = true;
+  const target = list.querySelector(`.pr-excerpt.${cite}`);
+  if (!target) return;
+  document.querySelectorAll("#pr-chat .pr-flash").forEach((el) => el.classList.remove("pr-flash"));
+  target.classList.add("pr-flash");
+  target.scrollIntoView({block: "nearest", behavior: "smooth"});
+  target.focus({preventScroll: true});
+});
+// gradio labels each message with its raw content (HTML, escaped Markdown): screen readers
+// should read the message itself, where a chip reads "[1]"; and the tab overflow is Swedish
+new MutationObserver(() => {
+  document.querySelectorAll("#pr-chat [data-testid][aria-label]").forEach((m) => {
+    if (m.dataset.testid === "bot" || m.dataset.testid === "user") m.removeAttribute("aria-label");
+  });
+  document.querySelectorAll("button[aria-label='More tabs']").forEach((b) => {
+    b.setAttribute("aria-label", "Fler flikar");
+  });
+}).observe(document.documentElement, {
+  childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label"],
+});
+</script>
 """
 
 
@@ -47,11 +117,16 @@ def build_app(assistant: Assistant, *, feedback: FeedbackStore | None = None) ->
     rating = FeedbackPanel(feedback or FeedbackStore(settings.feedback_db))
     coach = CoachPanel(assistant)
     docs = DocumentsPanel(assistant)
+    admin = SettingsPanel(settings)
 
-    with gr.Blocks(title=text(lang0, "title"), analytics_enabled=False) as app:
+    with gr.Blocks(
+        title=text(lang0, "title"),
+        analytics_enabled=False,
+        delete_cache=(UPLOAD_CACHE_SECONDS, UPLOAD_CACHE_SECONDS),
+    ) as app:
         answers = gr.State({})
-        with gr.Row(equal_height=True):
-            header = gr.Markdown(text(lang0, "header"))
+        with gr.Row(elem_id="pr-head"):
+            header = gr.Markdown(text(lang0, "header"), elem_id="pr-header")
             lang = gr.Radio(
                 LANGUAGE_CHOICES,
                 value=lang0,
@@ -59,61 +134,69 @@ def build_app(assistant: Assistant, *, feedback: FeedbackStore | None = None) ->
                 show_label=False,
                 container=False,
                 scale=0,
-                min_width=230,
+                min_width=200,
                 elem_id="pr-lang",
             )
         index_notice = gr.HTML()
 
         with gr.Tabs():
             with gr.Tab(text(lang0, "tab_chat"), id="chat") as tab_chat:
-                chat.build(lang0, below=lambda: rating.build(lang0))
+                chat.build(lang0, below_chat=lambda: rating.build(lang0))
             with gr.Tab(text(lang0, "tab_coach"), id="coach") as tab_coach:
                 coach.build(lang0)
-            with gr.Tab(text(lang0, "tab_documents"), id="documents") as tab_docs:
+            with gr.Tab(text(lang0, "tab_settings"), id="settings") as tab_settings:
+                admin.build(lang0)
+            with gr.Tab(text(lang0, "tab_documents"), id="documents", visible=False) as tab_docs:
                 docs.build(lang0)
 
         chat.wire(lang, answers)
         rating.wire(chat.chatbot, lang, answers)
         coach.wire(lang)
-        docs.wire(lang, index_notice)
+        admin.wire(lang, tab_docs)
+        docs.wire(lang, admin.admin, index_notice)
 
         def refresh(language: str) -> tuple[Any, ...]:
-            return (docs.documents_table(language), *docs.index_status(language))
+            _notice, line = docs.index_status(language)
+            return (docs.documents_table(language), _notice, line, docs.remove_choices())
 
         app.load(
             refresh,
             [lang],
-            [docs.table, index_notice, docs.status_line],
+            [docs.table, index_notice, docs.status_line, docs.to_remove],
             api_name="documents",
             show_progress="hidden",
         )
 
-        def relabel(language: str, answers_: dict[str, Any] | None) -> list[Any]:
+        def relabel(language: str) -> list[Any]:
             return [
                 text(language, "header"),
                 gr.update(label=text(language, "language")),
                 gr.update(label=text(language, "tab_chat")),
                 gr.update(label=text(language, "tab_coach")),
+                gr.update(label=text(language, "tab_settings")),
                 gr.update(label=text(language, "tab_documents")),
-                *chat.relabel(language, answers_),
+                *chat.relabel(language),
                 *rating.relabel(language),
                 *coach.relabel(language),
+                *admin.relabel(language),
                 *docs.relabel(language),
                 *docs.index_status(language),
             ]
 
         lang.change(
             relabel,
-            [lang, answers],
+            [lang],
             [
                 header,
                 lang,
                 tab_chat,
                 tab_coach,
+                tab_settings,
                 tab_docs,
                 *chat.relabel_outputs(),
                 *rating.relabel_outputs(),
                 *coach.relabel_outputs(),
+                *admin.relabel_outputs(),
                 *docs.relabel_outputs(),
                 index_notice,
                 docs.status_line,
@@ -131,6 +214,26 @@ def theme() -> gr.themes.Base:
     )
 
 
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(settings: Settings) -> str | None:
+    """A warning when the app listens beyond this machine without a login."""
+    if is_loopback(settings.host) or (settings.auth_user and settings.auth_password):
+        return None
+    return (
+        f"Warning: serving on {settings.host}:{settings.port} without a login: anyone who can "
+        "reach this address can use the chat. Set ASSISTANT_AUTH_USER and "
+        "ASSISTANT_AUTH_PASSWORD, or serve on 127.0.0.1 behind a proxy that asks for one."
+    )
+
+
 def launch(
     assistant: Assistant,
     settings: Settings | None = None,
@@ -140,15 +243,20 @@ def launch(
 ) -> gr.Blocks:
     """Serve the app on ``settings.host:settings.port`` with the queue and optional login."""
     settings = settings or assistant.settings
+    warning = exposure_warning(settings)
+    if warning:
+        log.warning(warning)
+        print(warning, file=sys.stderr)
     app = build_app(assistant)
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     auth = None
     if settings.auth_user and settings.auth_password:
-        auth = (settings.auth_user, settings.auth_password.get_secret_value())
+        password = settings.auth_password.get_secret_value()
+        auth = app_auth(settings.auth_user, password, LoginThrottle())
     app.launch(
         server_name=settings.host,
         server_port=settings.port,
-        auth=auth,
+        auth=auth,  # type: ignore[arg-type]  # gradio awaits a coroutine function too
         max_threads=max(40, 4 * settings.concurrency_limit),
         max_file_size=int(settings.upload_max_mb * 1024 * 1024),
         prevent_thread_lock=prevent_thread_lock,
@@ -162,5 +270,6 @@ def launch(
         footer_links=["settings"],
         theme=theme(),
         css=CSS,
+        head=HEAD,
     )
     return app

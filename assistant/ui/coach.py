@@ -21,6 +21,10 @@ from .render import render_notices
 _PACK_TTL_SECONDS = 3600
 
 
+def _mode_choices(lang: str) -> list[tuple[str, str]]:
+    return [(text(lang, "coach_mode_area"), "area"), (text(lang, "coach_mode_free"), "free")]
+
+
 def _topic_choices(lang: str) -> list[tuple[str, str]]:
     return [(t.label("en" if lang == "en" else "sv"), t.id) for t in TOPICS]
 
@@ -31,15 +35,18 @@ class CoachPanel:
 
     def build(self, lang: str) -> None:
         self.intro = gr.Markdown(text(lang, "coach_intro"))
-        with gr.Row():
-            self.topic = gr.Dropdown(
-                _topic_choices(lang), value=TOPICS[0].id, label=text(lang, "coach_topic"), scale=2
-            )
-            self.free = gr.Textbox(
-                label=text(lang, "coach_free"),
-                placeholder=text(lang, "coach_free_placeholder"),
-                scale=2,
-            )
+        # an explicit choice: a topic from the list or one's own, never both at once
+        self.mode = gr.Radio(
+            _mode_choices(lang), value="area", label=text(lang, "coach_mode"), elem_id="pr-mode"
+        )
+        self.topic = gr.Dropdown(
+            _topic_choices(lang), value=TOPICS[0].id, label=text(lang, "coach_topic")
+        )
+        self.free = gr.Textbox(
+            label=text(lang, "coach_free"),
+            placeholder=text(lang, "coach_free_placeholder"),
+            visible=False,
+        )
         self.build_btn = gr.Button(text(lang, "coach_build"), variant="primary")
         with gr.Row():
             self.md_file = gr.DownloadButton(text(lang, "coach_md"), visible=False, size="sm")
@@ -47,19 +54,27 @@ class CoachPanel:
         self.pack_md = gr.Markdown(text(lang, "coach_empty"), elem_id="pr-pack")
 
     def wire(self, lang: gr.Radio) -> None:
+        self.mode.change(
+            lambda mode: (gr.update(visible=mode != "free"), gr.update(visible=mode == "free")),
+            [self.mode],
+            [self.topic, self.free],
+            api_visibility="private",
+        )
         self.build_btn.click(
             self.coach,
-            [self.topic, self.free, lang],
+            [self.mode, self.topic, self.free, lang],
             [self.pack_md, self.md_file, self.docx_file],
             api_name="coach_pack",
         )
 
     def relabel_outputs(self) -> list[Any]:
-        return [self.intro, self.topic, self.free, self.build_btn, self.md_file, self.docx_file]
+        return [self.intro, self.mode, self.topic, self.free, self.build_btn, self.md_file,
+                self.docx_file]  # fmt: skip
 
     def relabel(self, lang: str) -> list[Any]:
         return [
             gr.update(value=text(lang, "coach_intro")),
+            gr.update(choices=_mode_choices(lang), label=text(lang, "coach_mode")),
             gr.update(choices=_topic_choices(lang), label=text(lang, "coach_topic")),
             gr.update(
                 label=text(lang, "coach_free"), placeholder=text(lang, "coach_free_placeholder")
@@ -69,11 +84,15 @@ class CoachPanel:
             gr.update(label=text(lang, "coach_docx")),
         ]
 
-    def coach(self, topic_id: str | None, free: str | None, lang: str) -> tuple[Any, ...]:
-        topic = (free or "").strip() or (topic_id or "")
+    def coach(
+        self, mode: str | None, topic_id: str | None, free: str | None, lang: str
+    ) -> tuple[Any, ...]:
+        """A pack on the chosen list topic (``mode`` "area") or on one's own (``"free"``)."""
+        topic = (free or "").strip() if mode == "free" else (topic_id or "")
         hidden = gr.update(visible=False, value=None)
         if not topic:
-            return text(lang, "coach_empty"), hidden, hidden
+            key = "coach_free_empty" if mode == "free" else "coach_empty"
+            return render_notices([text(lang, key)]), hidden, hidden
         try:
             pack = build_pack(self.assistant, topic, "en" if lang == "en" else "sv")
         except AssistantError as exc:

@@ -11,38 +11,51 @@ from ..models import Answer, Turn
 from ..ui_text import text
 from .render import render_notices
 
+MAX_COMMENT_CHARS = 2000
+
 
 class FeedbackPanel:
-    """The comment box and status under the chat; the thumbs are the chatbot's own."""
+    """The thumbs are the chatbot's own; right under the chat, a one-line comment box appears
+    after a rating. Enter or the button sends it, and leaving the box saves what was typed,
+    so a comment is not lost when the user goes on to the next question."""
 
     def __init__(self, store: FeedbackStore) -> None:
         self.store = store
 
     def build(self, lang: str) -> None:
         self.pending = gr.State(None)
+        with gr.Row(visible=False, elem_id="pr-comment-row", equal_height=True) as self.row:
+            self.comment = gr.Textbox(
+                label=text(lang, "comment_up"),
+                placeholder=text(lang, "comment_up"),
+                show_label=False,
+                lines=1,
+                max_lines=1,
+                max_length=MAX_COMMENT_CHARS,
+                scale=6,
+                elem_id="pr-comment",
+            )
+            self.comment_btn = gr.Button(
+                text(lang, "comment_send"),
+                size="sm",
+                scale=1,
+                min_width=80,
+                elem_id="pr-comment-send",
+            )
         self.status = gr.HTML(elem_id="pr-feedback-status")
-        self.comment = gr.Textbox(
-            label=text(lang, "comment_up"), lines=2, visible=False, elem_id="pr-comment"
-        )
-        self.comment_btn = gr.Button(text(lang, "comment_send"), size="sm", visible=False)
         # for API clients: rate an answer without the like button
         self.rate_index = gr.Number(visible=False, precision=0)
         self.rate_value = gr.Number(visible=False, precision=0)
         self.rate_btn = gr.Button(visible=False)
 
     def wire(self, chatbot: gr.Chatbot, lang: gr.Radio, answers: gr.State) -> None:
-        outputs = [answers, self.comment, self.pending, self.status]
+        outputs = [answers, self.row, self.comment, self.pending, self.status]
         chatbot.like(
             self.like,
             [answers, lang],
             outputs,
             api_name="like",
             api_visibility="undocumented",  # needs the browser's like data
-        ).then(
-            lambda p: gr.update(visible=p is not None),
-            [self.pending],
-            [self.comment_btn],
-            api_visibility="private",
         )
         self.rate_btn.click(
             self.rate,
@@ -50,15 +63,13 @@ class FeedbackPanel:
             outputs,
             api_name="rate",
         )
-        comment_outputs = [self.comment, self.pending, self.status]
+        comment_outputs = [self.row, self.comment, self.pending, self.status]
         comment_in = [self.pending, self.comment, lang]
-        hide = gr.update(visible=False)
-        self.comment_btn.click(
-            self.save_comment, comment_in, comment_outputs, api_name="comment"
-        ).then(lambda: hide, None, [self.comment_btn], api_visibility="private")
+        self.comment_btn.click(self.save_comment, comment_in, comment_outputs, api_name="comment")
         self.comment.submit(
             self.save_comment, comment_in, comment_outputs, api_visibility="private"
-        ).then(lambda: hide, None, [self.comment_btn], api_visibility="private")
+        )
+        self.comment.blur(self.keep_comment, comment_in, [self.status], api_visibility="private")
 
     def relabel_outputs(self) -> list[Any]:
         return [self.comment_btn]
@@ -81,7 +92,7 @@ class FeedbackPanel:
         rec = answers.get(key)
         if rec is None:
             status = render_notices([text(lang, "feedback_only_answers")])
-            return answers, gr.update(visible=False), None, status
+            return answers, gr.update(visible=False), gr.skip(), None, status
         fid = rec.get("feedback_id")
         value = int(rating or 0)
         if value == 0:
@@ -89,19 +100,20 @@ class FeedbackPanel:
                 self.store.delete(fid)
             answers[key] = {**rec, "feedback_id": None}
             status = render_notices([text(lang, "feedback_removed")])
-            return answers, gr.update(visible=False), None, status
+            return answers, gr.update(visible=False), gr.update(value=""), None, status
+        comment = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
         if fid is not None and self.store.set_rating(fid, value):
-            if comment and comment.strip():
+            if comment:
                 self.store.set_comment(fid, comment)
         else:
             answer = Answer.model_validate(rec["answer"])
             history = [Turn.model_validate(t) for t in rec["history"]]
-            fid = self.store.record(rec["question"], history, answer, value, comment or None)
+            fid = self.store.record(rec["question"], history, answer, value, comment)
         answers[key] = {**rec, "feedback_id": fid}
         label = text(lang, "comment_up" if value > 0 else "comment_down")
         status = render_notices([text(lang, "feedback_saved")])
-        box = gr.update(visible=True, label=label, value=comment or "")
-        return answers, box, fid, status
+        box = gr.update(label=label, placeholder=label, value=comment or "")
+        return answers, gr.update(visible=True), box, fid, status
 
     def like(self, answers: dict[str, Any] | None, lang: str, data: gr.LikeData) -> tuple[Any, ...]:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -111,12 +123,17 @@ class FeedbackPanel:
             rating = 1 if liked.lower() == "like" else -1
         return self.rate(index, rating, None, answers, lang)
 
-    def save_comment(self, feedback_id: int | None, comment: str, lang: str) -> tuple[Any, ...]:
-        if feedback_id is not None and comment and comment.strip():
-            self.store.set_comment(int(feedback_id), comment)
-            return (
-                gr.update(visible=False, value=""),
-                None,
-                render_notices([text(lang, "comment_saved")]),
-            )
-        return gr.update(visible=False, value=""), None, ""
+    def save_comment(
+        self, feedback_id: int | None, comment: str | None, lang: str
+    ) -> tuple[Any, ...]:
+        """Enter or the button: save the comment and close the box."""
+        status = self.keep_comment(feedback_id, comment, lang)
+        return gr.update(visible=False), gr.update(value=""), None, status
+
+    def keep_comment(self, feedback_id: int | None, comment: str | None, lang: str) -> Any:
+        """Save what is typed (also when the box loses focus); the status says so."""
+        comment = (comment or "").strip()[:MAX_COMMENT_CHARS]
+        if feedback_id is None or not comment:
+            return gr.skip()
+        self.store.set_comment(int(feedback_id), comment)
+        return render_notices([text(lang, "comment_saved")])
