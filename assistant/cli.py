@@ -161,6 +161,42 @@ def ingest(
             raise typer.Exit(1)
 
 
+@app.command()
+def remove(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="PATHS", help="Document files, or document ids as in `status`"),
+    ],
+) -> None:
+    """Remove documents: move their files to <data dir>/removed/ and drop them from the index.
+
+    Nothing is deleted: move a file back and run `assistant ingest` to undo. Every path is
+    checked before anything moves; exits 1 when one is not a document of the corpus.
+    """
+    with _user_errors():
+        from .documents import ingest_paths, remove_file
+
+        settings = _settings()
+        assistant = _assistant(settings)
+        files = [_document_file(assistant, p) for p in paths]
+        moved = [(file, remove_file(settings, file)) for file in files]
+        report = assistant.ingest(ingest_paths(settings))
+        for file, where in moved:
+            console.print(f"Removed {escape(file.name)} (the file is now {escape(str(where))})")
+        console.print(ingest_summary(report, len(assistant.snapshot.documents)))
+
+
+def _document_file(assistant: Any, path: Path) -> Path:
+    """The file of a document given by its path or its id."""
+    from .documents import removable
+
+    entry = assistant.snapshot.documents.get(path.as_posix())
+    file = path if path.is_file() else Path(entry.path) if entry is not None else None
+    if file is None or not removable(assistant.settings, file):
+        raise AssistantError(f"{path}: not a document of the corpus (see `assistant status`)")
+    return file
+
+
 NO_PASSAGES = {
     "sv": "Inga avsnitt hittades för frågan.",
     "en": "No passages found for the question.",
