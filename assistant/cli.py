@@ -58,7 +58,7 @@ def _user_errors() -> Iterator[None]:
                 for e in exc.errors()
             )
         prefix = "Fel:" if getattr(exc, "lang", None) == "sv" else "Error:"
-        err.print(f"[red]{prefix}[/red] {escape(msg)}")
+        err.print(f"[red]{prefix}[/red] {escape(msg)}", soft_wrap=True)  # a line: greppable
         raise typer.Exit(1) from None
 
 
@@ -67,10 +67,12 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def _assistant(settings: Settings) -> Any:
-    from .core import Assistant
+def _assistant(settings: Settings, *, for_ingest: bool = False) -> Any:
+    """The assistant over checked data: damaged or disagreeing files end in one line that says
+    what is wrong and how to fix it (see ``assistant doctor``)."""
+    from .health import open_assistant
 
-    return Assistant.from_settings(settings)
+    return open_assistant(settings, for_ingest=for_ingest)
 
 
 @contextmanager
@@ -149,7 +151,7 @@ def ingest(
     """
     with _user_errors():
         settings = _settings()
-        assistant = _assistant(settings)
+        assistant = _assistant(settings, for_ingest=True)
         with _progress() as progress:
             report = assistant.ingest(paths or None, progress=progress)
         console.print(ingest_summary(report, len(assistant.snapshot.documents)))
@@ -243,7 +245,10 @@ def search(
 def status() -> None:
     """What is indexed, with which embedder and backend, and how fresh it is."""
     with _user_errors():
-        st = _assistant(_settings()).status()
+        from .health import feedback_problem
+
+        settings = _settings()
+        st = _assistant(settings).status()
         table = Table(show_header=False)
         for key, value in st.model_dump().items():
             table.add_row(key.replace("_", " "), str(value))
@@ -252,6 +257,8 @@ def status() -> None:
             console.print(
                 "[yellow]The corpus changed since the last ingest: run `assistant ingest`."
             )
+        if problem := feedback_problem(settings):
+            err.print(f"[yellow]Warning:[/yellow] {escape(str(problem))}")
 
 
 def _render(answer: Answer) -> None:
@@ -322,9 +329,43 @@ def serve(
     """Start the chat application in the browser."""
     with _user_errors():
         settings = _settings(host=host, port=port)
+        from .health import feedback_problem
         from .ui import launch
 
-        launch(_assistant(settings), settings)
+        assistant = _assistant(settings)
+        if problem := feedback_problem(settings):
+            err.print(f"[yellow]Ratings will not be saved:[/yellow] {escape(str(problem))}")
+        launch(assistant, settings)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the index, the dense index, the embedding cache and the feedback database, and
+    rebuild what is damaged from the documents and the embedding cache.
+
+    Nothing is deleted: damaged files are moved or copied aside (the command says where), and
+    the documents are only read. Exits 1 when something could not be repaired."""
+    from .health import repair
+
+    with _user_errors():
+        settings = _settings()
+        with _progress() as progress:
+            report = repair(settings, progress)
+        for problem in report.found:
+            console.print(f"[yellow]Found:[/yellow] {escape(problem.what)}")
+        for line in report.done:
+            console.print(f"[green]Done:[/green] {escape(line)}")
+        for path in report.lost:
+            err.print(f"[yellow]Not indexed again (file gone):[/yellow] {escape(path)}")
+        for problem in report.remaining:
+            err.print(f"[red]Still wrong:[/red] {escape(str(problem))}")
+        if report.remaining:
+            raise typer.Exit(1)
+        if not report.found:
+            console.print(
+                "Nothing to repair: the index, the dense index, the embedding cache "
+                "and the feedback database are whole and agree."
+            )
 
 
 eval_app = typer.Typer(help="Answer-quality evaluation with baselines, report and gate.")
@@ -408,7 +449,7 @@ def evaluate(
 
         settings = _settings(backend=backend)
         judge_chat = _judge_chat_model(settings, judge_backend, judge_model) if judge else None
-        assistant = _assistant(settings)
+        assistant = _assistant(settings, for_ingest=True)
         with _progress() as progress:
             assistant.ingest(progress=progress)
             results = run_eval(
@@ -532,9 +573,12 @@ def export_feedback(
 ) -> None:
     """Turn stored thumbs up/down into candidate evaluation cases for review."""
     from .feedback import FeedbackStore
+    from .health import DataDamaged, feedback_problem
 
     with _user_errors():
         settings = _settings()
+        if problem := feedback_problem(settings):
+            raise DataDamaged([problem])
         n = FeedbackStore(settings.feedback_db).export_cases(out)
         console.print(escape(f"Wrote {n} candidate case(s) to {out}; review them before adding."))
 

@@ -21,9 +21,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.errors import AssistantError
 from assistant.models import Answer, Citation, Lang, Turn
 
 Rating = Literal[1, -1]
+
+
+class FeedbackUnavailable(AssistantError):
+    """The feedback database cannot be read or written (damaged); nothing is overwritten."""
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -79,17 +85,25 @@ class FeedbackStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=10)
         try:
-            if not self._ready:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute(_SCHEMA)
-                conn.commit()
-                self._ready = True
-            with conn:  # one transaction, committed on leaving
-                yield conn
-        finally:
-            conn.close()
+            conn = sqlite3.connect(self.path, timeout=10)
+            try:
+                if not self._ready:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute(_SCHEMA)
+                    conn.commit()
+                    self._ready = True
+                with conn:  # one transaction, committed on leaving
+                    yield conn
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            raise FeedbackUnavailable(
+                f"The feedback database {self.path} cannot be used ({exc}); run `assistant "
+                "doctor` to save the ratings that can still be read (the damaged file is kept)"
+            ) from exc
 
     def record(
         self,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.feedback import FeedbackStore
+from assistant.feedback import FeedbackStore, FeedbackUnavailable
 from assistant.models import Answer, Citation, Turn
 
 NOW = datetime(2024, 5, 17, 8, 30, tzinfo=UTC)
@@ -163,3 +163,14 @@ def test_exported_candidates_need_review_before_use(tmp_path: Path) -> None:
     out.write_text(json.dumps(reviewed, ensure_ascii=False) + "\n")
     [case] = load_cases([out])
     assert case.answerable and case.evidence
+
+
+def test_a_damaged_database_is_a_clear_error_and_is_not_overwritten(tmp_path: Path) -> None:
+    db = tmp_path / "feedback.sqlite3"
+    db.write_bytes(b"this is not a database " * 200)
+    store = FeedbackStore(db)
+    with pytest.raises(FeedbackUnavailable, match="assistant doctor"):
+        store.all()
+    with pytest.raises(FeedbackUnavailable):
+        store.record("q", [], _answer(), 1)
+    assert db.read_bytes() == b"this is not a database " * 200
