@@ -1,6 +1,7 @@
 """LLM answers: the prompts, the retrieved chunks as numbered ``<document>`` elements, streaming.
 
-Any failure of the chat model client becomes ``BackendUnavailable`` with a short reason, so the
+Any failure of the chat model client becomes ``BackendUnavailable`` with a short, generic reason
+in the question's language (never the server's own text, which may echo the API key), so the
 caller can fall back to the extractive answer with a visible notice.
 """
 
@@ -17,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from .citations import strip_markers
 from .errors import BackendUnavailable
 from .llm import error_reason
-from .models import Hit, Turn
+from .models import Hit, Lang, Turn
 from .prompts import HISTORY, chat_prompt
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def stream_answer(
     except BackendUnavailable:
         raise
     except Exception as exc:  # any client failure: connection, timeout, HTTP status, parsing
-        raise BackendUnavailable(error_reason(exc)) from exc
+        raise BackendUnavailable(error_reason(exc, lang), lang=_lang(lang)) from exc
 
 
 def drop_thinking(pieces: Iterable[str]) -> Iterator[str]:
@@ -179,7 +180,7 @@ def rewrite_with_llm(
     try:
         reply = chat_model.invoke(messages)
     except Exception as exc:
-        raise BackendUnavailable(error_reason(exc)) from exc
+        raise BackendUnavailable(error_reason(exc, lang), lang=_lang(lang)) from exc
     return clean_rewrite(reply.text, question)
 
 
@@ -191,3 +192,7 @@ def clean_rewrite(reply: str, question: str) -> str:
     if not line or len(line) > max(300, 4 * len(question)):
         return question
     return line
+
+
+def _lang(lang: str) -> Lang:
+    return "sv" if lang == "sv" else "en"

@@ -6,14 +6,20 @@ imported only when its backend is built, so the extractive default pays for none
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
 from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
 
 from .config import Settings
 from .errors import AssistantError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "ollama": "qwen2.5:7b"}
 DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "ollama": "http://localhost:11434"}
@@ -57,6 +63,7 @@ def make_chat_model(settings: Settings, backend: str | None = None) -> BaseChatM
 def _openai(settings: Settings) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
+    remember_secret(settings.llm_api_key)
     return ChatOpenAI(
         model=model_name(settings, "openai"),
         base_url=settings.llm_base_url,
@@ -110,34 +117,94 @@ def describe_backend(settings: Settings, backend: str | None = None) -> str:
         return "extractive (no LLM)"
     model = model_name(settings, name)
     if name == "openai":
-        return f"openai-compatible {model} @ {settings.llm_base_url or DEFAULT_URLS['openai']}"
+        url = redact(settings.llm_base_url or DEFAULT_URLS["openai"])
+        return f"openai-compatible {model} @ {url}"
     if name == "ollama":
-        return f"ollama {model} @ {settings.llm_base_url or DEFAULT_URLS['ollama']}"
+        return f"ollama {model} @ {redact(settings.llm_base_url or DEFAULT_URLS['ollama'])}"
     if name == "llamacpp":
         return f"llama.cpp {settings.llamacpp_model_path or '(no model path)'}"
     return f"unknown backend {name!r}"
 
 
-def error_reason(exc: BaseException) -> str:
-    """A short, user-facing reason for an exception raised by a chat model client.
+REASONS: dict[str, dict[str, str]] = {
+    "timeout": {
+        "sv": "inget svar i tid",
+        "en": "the language model did not answer in time",
+    },
+    "status": {
+        "sv": "servern svarade med HTTP-status {status}",
+        "en": "the language model server answered with HTTP status {status}",
+    },
+    "connect": {
+        "sv": "servern gick inte att nå",
+        "en": "could not connect to the language model server",
+    },
+    "failed": {
+        "sv": "fel i klienten: {kind}",
+        "en": "the language model failed ({kind})",
+    },
+}
 
-    Exception types are looked up only in modules already imported (``sys.modules``): an
-    exception from a client library implies that the library is loaded."""
+
+def error_reason(exc: BaseException, lang: str = "en") -> str:
+    """A short, generic reason for an exception raised by a chat model client, in ``lang``.
+
+    A server's own error text never reaches the user (a server may echo the request, its API
+    key included): the reason names only the kind of failure and the HTTP status. The details
+    go to the log with secrets redacted (``redact``). Exception types are looked up only in
+    modules already imported (``sys.modules``): an exception from a client library implies
+    that the library is loaded."""
+    log.warning("language model call failed: %s", redact(_details(exc)))
+    lang = lang if lang in ("sv", "en") else "en"
+    texts = {kind: by_lang[lang] for kind, by_lang in REASONS.items()}
     chain = _chain(exc)
     if any(_is_timeout(e) for e in chain):
-        return "the language model did not answer in time"
+        return texts["timeout"]
     for e in chain:
         status = _http_status(e)
         if status is not None:
-            return f"the language model server answered with HTTP status {status}{_detail(e)}"
+            return texts["status"].format(status=status)
     if any(_is_connection(e) for e in chain):
-        return "could not connect to the language model server"
-    return f"the language model failed ({type(exc).__name__}{_detail(exc, sep=': ')})"
+        return texts["connect"]
+    return texts["failed"].format(kind=type(exc).__name__)
 
 
-def _detail(e: BaseException, sep: str = " - ") -> str:
-    lines = str(e).strip().splitlines()
-    return f"{sep}{lines[0][:160]}" if lines else ""
+# --- secrets reach neither a user nor a log line ------------------------------------------------
+
+_SECRETS: set[str] = set()
+_SECRET_PATTERNS = [
+    # "Bearer sk-…", "Authorization: Basic …"
+    (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{6,}"), r"\1\2[redacted]"),
+    # api_key=…, "api-key": "…", x-api-key: …
+    (
+        re.compile(
+            r"(?i)(api[_-]?key|access[_-]?token|secret)([\"']?\s*[:=]\s*[\"']?)[^\s\"',}&]+"
+        ),
+        r"\1\2[redacted]",
+    ),
+    (re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{8,}"), "[redacted]"),  # OpenAI-style keys
+    (re.compile(r"(://)[^/\s:@]+:[^/\s@]+@"), r"\1[redacted]@"),  # user:password@ in a URL
+]
+
+
+def remember_secret(secret: SecretStr | str | None) -> None:
+    """A value that ``redact`` removes wherever it appears (an API key from the settings)."""
+    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+    if value and len(value) >= 6 and value != "not-needed":
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` without the remembered secrets, bearer tokens, API keys and URL passwords."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _details(exc: BaseException) -> str:
+    return " <- ".join(f"{type(e).__name__}: {e}" for e in _chain(exc))
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

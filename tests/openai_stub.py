@@ -9,8 +9,10 @@ JSON and NDJSON streaming) for the real langchain clients to talk to it.
         assert stub.requests[0]["messages"][0]["role"] == "system"
 
 Replies are scripted: each request takes the next queued reply (text, optional delay before
-answering, optional HTTP status). With an empty queue the server answers HTTP 500. It binds
-127.0.0.1 only, on a free port, and stops (waking any delayed reply) when the block exits.
+answering, optional HTTP status; ``{authorization}`` in an error's text becomes the request's
+Authorization header, as a careless server echoes it). With an empty queue the server answers
+HTTP 500. It binds 127.0.0.1 only, on a free port, and stops (waking any delayed reply) when
+the block exits.
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply is _EMPTY or reply.status != 200:
             status = 500 if reply is _EMPTY else reply.status
             message = reply.text or "no scripted reply"
+            # a careless server that echoes the request's credentials into its error
+            message = message.replace("{authorization}", self.headers.get("Authorization", ""))
             if path == "/api/chat":
                 self._json(status, {"error": message})
             else:

@@ -371,7 +371,7 @@ def test_backend_down_falls_back_with_a_notice(make: Make, assistant: Assistant)
     assert time.monotonic() - started < 5
     assert answer.backend == "extractive" and not answer.refusal
     (notice,) = answer.notices
-    assert notice.startswith("Språkmodellen (openai) svarade inte (could not connect")
+    assert notice.startswith("Språkmodellen (openai) svarade inte (servern gick inte att nå)")
     assert answer.text == assistant.ask(AREAS_SV).text
     assert_valid_citations(answer)
 
@@ -387,7 +387,7 @@ def test_slow_backend_times_out_and_falls_back(make: Make, stub: ChatStub) -> No
     assert time.monotonic() - started < 5
     assert answer.backend == "extractive"
     (notice,) = answer.notices
-    assert "(openai)" in notice and "did not answer in time" in notice
+    assert "(openai)" in notice and "inget svar i tid" in notice
     assert "För sent" not in answer.text
     assert_valid_citations(answer)
 

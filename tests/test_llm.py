@@ -4,14 +4,18 @@ langchain-ollama clients."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import socket
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from indexed import indexed_assistant
 from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     GenericFakeChatModel,
@@ -20,8 +24,11 @@ from langchain_core.messages import AIMessage
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
 from openai_stub import ChatStub
+from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from assistant.citations import validate_answer
+from assistant.cli import app
 from assistant.config import REPO_ROOT, Settings
 from assistant.embeddings import FakeEmbeddings
 from assistant.errors import AssistantError, BackendUnavailable
@@ -32,7 +39,7 @@ from assistant.generate import (
     rewrite_with_llm,
     stream_answer,
 )
-from assistant.llm import describe_backend, error_reason, make_chat_model
+from assistant.llm import describe_backend, error_reason, make_chat_model, redact, remember_secret
 from assistant.models import Chunk, DocMeta, Hit, Turn
 
 PROMPTS = REPO_ROOT / "prompts"
@@ -183,7 +190,7 @@ def test_stream_answer_with_a_fake_chat_model() -> None:
 def test_a_failing_chat_model_is_backend_unavailable() -> None:
     model = FakeListChatModel(responses=["abcdefgh"], error_on_chunk_number=3)
     got: list[str] = []
-    with pytest.raises(BackendUnavailable, match="language model failed"):
+    with pytest.raises(BackendUnavailable, match="fel i klienten"):
         for piece in stream_answer(model, "Fråga?", make_hits(), "sv", [], PROMPTS):
             got.append(piece)
     assert got == ["a", "b", "c"]  # what came before the failure; the caller discards it
@@ -361,7 +368,7 @@ def test_a_slow_backend_times_out_quickly(stub: ChatStub, backend: str) -> None:
     model = make_chat_model(llm_settings(backend, url, timeout=0.4))
     assert model is not None
     started = time.monotonic()
-    with pytest.raises(BackendUnavailable, match="did not answer in time"):
+    with pytest.raises(BackendUnavailable, match="inget svar i tid"):
         list(stream_answer(model, "Fråga?", make_hits(), "sv", [], PROMPTS))
     assert time.monotonic() - started < 3
 
@@ -371,7 +378,7 @@ def test_a_stalled_stream_times_out(stub: ChatStub) -> None:
     model = make_chat_model(llm_settings("openai", stub.openai_url, timeout=0.4))
     assert model is not None
     started = time.monotonic()
-    with pytest.raises(BackendUnavailable, match="in time"):
+    with pytest.raises(BackendUnavailable, match="i tid"):
         list(stream_answer(model, "Fråga?", make_hits(), "sv", [], PROMPTS))
     assert time.monotonic() - started < 3
 
@@ -381,7 +388,7 @@ def test_a_slow_rewrite_times_out(stub: ChatStub) -> None:
     model = make_chat_model(llm_settings("openai", stub.openai_url, timeout=0.4))
     assert model is not None
     history = [Turn(role="user", content="Vad är lean?")]
-    with pytest.raises(BackendUnavailable, match="in time"):
+    with pytest.raises(BackendUnavailable, match="i tid"):
         rewrite_with_llm(model, "Och 5S?", history, "sv", PROMPTS)
 
 
@@ -391,7 +398,7 @@ def test_connection_refused_is_backend_unavailable(backend: str, path: str) -> N
     model = make_chat_model(llm_settings(backend, url, timeout=2))
     assert model is not None
     started = time.monotonic()
-    with pytest.raises(BackendUnavailable, match="could not connect"):
+    with pytest.raises(BackendUnavailable, match="gick inte att nå"):
         list(stream_answer(model, "Fråga?", make_hits(), "sv", [], PROMPTS))
     assert time.monotonic() - started < 3
 
@@ -402,8 +409,9 @@ def test_a_server_error_is_backend_unavailable(stub: ChatStub, backend: str) -> 
     url = stub.openai_url if backend == "openai" else stub.ollama_url
     model = make_chat_model(llm_settings(backend, url))
     assert model is not None
-    with pytest.raises(BackendUnavailable, match="HTTP status 503"):
+    with pytest.raises(BackendUnavailable, match="HTTP-status 503") as caught:
         list(stream_answer(model, "Fråga?", make_hits(), "sv", [], PROMPTS))
+    assert caught.value.lang == "sv" and "overloaded" not in str(caught.value)
 
 
 def test_error_reason_for_plain_exceptions() -> None:
@@ -411,4 +419,89 @@ def test_error_reason_for_plain_exceptions() -> None:
     assert (
         error_reason(ConnectionRefusedError()) == "could not connect to the language model server"
     )
-    assert error_reason(ValueError("bad\nthings")) == "the language model failed (ValueError: bad)"
+    assert error_reason(ValueError("bad\nthings")) == "the language model failed (ValueError)"
+    assert error_reason(TimeoutError(), "sv") == "inget svar i tid"
+
+
+# --- a server that echoes the API key ------------------------------------------------------
+
+KEY = "sk-test-SECRET-0123456789abcdef"
+
+
+@pytest.mark.parametrize("status", [401, 500])
+def test_a_server_echoing_the_key_leaks_it_to_no_user_and_no_log(
+    stub: ChatStub, tmp_path: Path, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    """The real langchain-openai client, the real Assistant and CLI: the stub answers every
+    call with an error that holds the request's Authorization header."""
+    for _ in range(4):
+        stub.enqueue("Incorrect API key provided: {authorization}", status=status)
+    overrides = {
+        "backend": "openai",
+        "llm_base_url": stub.openai_url,
+        "llm_model": "stub-model",
+        "llm_api_key": KEY,
+    }
+    caplog.set_level(logging.WARNING, logger="assistant.llm")
+    with indexed_assistant(tmp_path, **overrides) as assistant:
+        history = [Turn(role="user", content="Hej"), Turn(role="assistant", content="Hej!")]
+        answer = assistant.ask("Hur länge pågår Produktionslyftet 4.0?", history)
+        english = assistant.ask("How long does Produktionslyftet 4.0 last?")
+
+    assert stub.requests, "the client reached the stub"
+    assert answer.backend == "extractive" and answer.text  # fell back, visibly
+    assert any(f"HTTP-status {status}" in n for n in answer.notices)
+    assert any(f"HTTP status {status}" in n for n in english.notices)
+    for shown in (answer.model_dump_json(), english.model_dump_json()):
+        assert KEY not in shown and "Incorrect API key" not in shown
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Incorrect API key provided: Bearer [redacted]" in logged  # the details, redacted
+    assert KEY not in logged and KEY not in caplog.text
+
+
+def test_the_cli_json_does_not_carry_the_key(
+    stub: ChatStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub.enqueue("bad key {authorization}", status=401)
+    with indexed_assistant(tmp_path) as assistant:
+        settings = assistant.settings
+    for key, value in {
+        "DATA_DIR": str(settings.data_dir),
+        "CORPUS_PATHS": json.dumps([str(p) for p in settings.corpus_paths]),
+        "EMBEDDER": "fake",
+        "BACKEND": "openai",
+        "LLM_BASE_URL": stub.openai_url,
+        "LLM_MODEL": "stub-model",
+        "LLM_API_KEY": KEY,
+    }.items():
+        monkeypatch.setenv(f"ASSISTANT_{key}", value)
+    result = CliRunner().invoke(app, ["ask", "Vad är Produktionslyftet?", "--json"])
+    assert result.exit_code == 0, result.output
+    assert KEY not in result.output and "bad key" not in result.output
+    assert "HTTP-status 401" in json.loads(result.stdout)["notices"][0]
+
+
+def test_redact() -> None:
+    remember_secret(SecretStr("my-own-long-secret"))
+    text = (
+        "key my-own-long-secret; Authorization: Bearer abc.def-123456; "
+        '{"api_key": "k-998877665544"}; x-api-key=zzzzzzzz; sk-proj-abcdefghijklmnop; '
+        "http://user:hunter22@llm.local:8080/v1"
+    )
+    clean = redact(text)
+    for secret in (
+        "my-own-long-secret",
+        "abc.def-123456",
+        "k-998877665544",
+        "zzzzzzzz",
+        "sk-proj-abcdefghijklmnop",
+        "hunter22",
+    ):
+        assert secret not in clean
+    assert "Bearer [redacted]" in clean and "llm.local:8080/v1" in clean
+    assert redact("Programmet pågår i 18 månader.") == "Programmet pågår i 18 månader."
+
+
+def test_describe_backend_hides_a_password_in_the_url() -> None:
+    settings = Settings(backend="openai", llm_base_url="http://u:pass1234@host:1/v1")
+    assert "pass1234" not in describe_backend(settings)
