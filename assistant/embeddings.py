@@ -202,4 +202,8 @@ def make_embeddings(settings: Settings) -> Embeddings:
         return SentenceTransformerEmbeddings(settings.embedder_model, settings.embed_batch_size)
     if settings.embedder == "fake":
         return FakeEmbeddings()
+    if settings.embedder == "openai":  # an OpenAI-compatible /v1/embeddings server
+        from .remote_embeddings import RemoteEmbeddings
+
+        return RemoteEmbeddings.from_settings(settings)
     raise AssistantError(f"Unknown embedder {settings.embedder!r}")

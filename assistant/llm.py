@@ -1,7 +1,8 @@
 """Chat models from settings: Ollama, any OpenAI-compatible server, local llama.cpp.
 
-The one module that imports ``langchain_openai``, ``langchain_ollama`` and llama.cpp; each is
-imported only when its backend is built, so the extractive default pays for none of them.
+The one module that imports ``langchain_ollama`` and llama.cpp, and ``langchain_openai``'s chat
+model (``remote_embeddings`` uses its embeddings client); each is imported only when its backend
+is built, so the extractive default pays for none of them.
 """
 
 from __future__ import annotations
