@@ -128,6 +128,7 @@ TEXT: dict[str, dict[str, str]] = {
         "admin_required": "Bara en administratör kan hantera dokument: logga in under "
         "Inställningar.",
         "res_uploads": "Uppladdning",
+        "res_removal": "Borttagning",
         "res_added": "Nya dokument",
         "res_updated": "Uppdaterade dokument",
         "res_removed": "Borttagna ur index",
@@ -247,6 +248,7 @@ TEXT: dict[str, dict[str, str]] = {
         "admin_throttled": "Too many wrong attempts. Wait {seconds} s and try again.",
         "admin_required": "Only an administrator can manage documents: sign in under Settings.",
         "res_uploads": "Upload",
+        "res_removal": "Removal",
         "res_added": "New documents",
         "res_updated": "Updated documents",
         "res_removed": "Removed from the index",

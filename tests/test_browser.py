@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from indexed import indexed_assistant
-from screenshots import screenshot_path
+from screenshots import SCRATCH, screenshot_path
 
 from assistant.config import Settings
 from assistant.core import Assistant
@@ -155,6 +155,7 @@ def test_each_answer_opens_its_own_sources(app: App, tmp_path: Path) -> None:
         for english in ("Copy message", "More tabs", "Textbox", "Retry", "Undo"):
             assert page.locator(f"[aria-label='{english}']").count() == 0
         page.wait_for_timeout(500)  # let the scroll settle
+        page.evaluate("window.scrollTo(0, 0)")
         shot = screenshot("chat.png")
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))
@@ -199,6 +200,8 @@ def test_phone_layout_stacks_and_fits(app: App, tmp_path: Path) -> None:
             width,
         )
         assert too_wide == []
+        for english in ("Copy message", "More tabs", "Textbox"):
+            assert page.locator(f"[aria-label='{english}']").count() == 0
         page.wait_for_timeout(500)
         shot = screenshot("chat-mobile.png")
         shot.parent.mkdir(parents=True, exist_ok=True)
@@ -305,6 +308,7 @@ def test_documents_need_the_administrator(own_app: App, tmp_path: Path) -> None:
         page.get_by_role("option", name="Zylofabrikens monteringsrutiner (zylo.md)").click()
         page.get_by_role("button", name="Ta bort dokumentet").click()
         page.locator("#pr-upload-result", has_text="borttaget").wait_for(timeout=60_000)
+        page.screenshot(path=str(SCRATCH / "documents.png"), full_page=True)  # to look at
         page.get_by_role("tab", name="Fråga").click()
         answer = ask(page, "Vad använder Zylofabriken i Gnosjö för att fästa skruvar?", 1)
         assert "Zylofabrikens monteringsrutiner" not in answer.inner_text()

@@ -21,9 +21,10 @@ def test_screenshots_go_to_an_ignored_folder_by_default() -> None:
         assert ignored.returncode == 0, f"{path} is not ignored by git"
 
 
-def test_update_screenshots_replaces_the_committed_one() -> None:
-    path = screenshot_path("chat.png", {"UPDATE_SCREENSHOTS": "1"})
-    assert path == COMMITTED / "chat.png" and path.exists()
+def test_update_screenshots_replaces_the_committed_ones() -> None:
+    for name in ("chat.png", "chat-mobile.png"):  # desktop and phone, shown in the README
+        path = screenshot_path(name, {"UPDATE_SCREENSHOTS": "1"})
+        assert path == COMMITTED / name and path.exists()
 
 
 def test_the_browser_test_leaves_docs_alone(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,9 +30,8 @@ log = logging.getLogger(__name__)
 UPLOAD_CACHE_SECONDS = 3600  # gradio's copies of uploads and downloads older than this go
 
 CSS = """
-#pr-head { flex-wrap: wrap; align-items: flex-start; gap: 0.5rem 1rem; }
-#pr-head h2 { overflow-wrap: normal; word-break: normal; hyphens: none; }
-#pr-lang { align-self: flex-start; flex: 0 0 auto; }
+#pr-head { flex-wrap: wrap; align-items: flex-start; }
+#pr-head h2 { overflow-wrap: normal; word-break: normal; hyphens: none; margin-bottom: 0.2rem; }
 .pr-answer p { margin: 0 0 0.5rem 0; }
 .pr-answer blockquote { margin: 0.3rem 0; padding-left: 0.7rem;
   border-left: 3px solid var(--border-color-primary); }
@@ -65,7 +64,7 @@ details.pr-more > summary { cursor: pointer; font-size: 0.85rem; }
   background: #eef4fb; border: 1px solid #c9dcf2; color: #1e3a5f; }
 .pr-notice.pr-warn { background: #fdf6e7; border-color: #f0dcae; color: #5c4410; }
 .pr-upload ul { margin: 0.2rem 0 0.6rem 1.2rem; }
-#pr-docs table, #pr-docs th, #pr-docs td { font-family: var(--font); }
+#pr-docs, #pr-docs * { font-family: var(--font) !important; }
 @media (max-width: 640px) {
   #pr-head h2 { font-size: 1.35rem; }
   #pr-chat { height: 62vh !important; }
@@ -125,18 +124,18 @@ def build_app(assistant: Assistant, *, feedback: FeedbackStore | None = None) ->
         delete_cache=(UPLOAD_CACHE_SECONDS, UPLOAD_CACHE_SECONDS),
     ) as app:
         answers = gr.State({})
-        with gr.Row(elem_id="pr-head"):
-            header = gr.Markdown(text(lang0, "header"), elem_id="pr-header")
-            lang = gr.Radio(
-                LANGUAGE_CHOICES,
-                value=lang0,
-                label=text(lang0, "language"),
-                show_label=False,
-                container=False,
-                scale=0,
-                min_width=200,
-                elem_id="pr-lang",
-            )
+        with gr.Row(elem_id="pr-head", equal_height=False):
+            with gr.Column(scale=5, min_width=280):
+                header = gr.Markdown(text(lang0, "header"), elem_id="pr-header")
+            with gr.Column(scale=1, min_width=200):
+                lang = gr.Radio(
+                    LANGUAGE_CHOICES,
+                    value=lang0,
+                    label=text(lang0, "language"),
+                    show_label=False,
+                    container=False,
+                    elem_id="pr-lang",
+                )
         index_notice = gr.HTML()
 
         with gr.Tabs():

@@ -44,7 +44,7 @@ class ChatPanel:
         self.chatbot = gr.Chatbot(
             label=t("chat_label"),
             show_label=False,
-            height=560,
+            height=520,
             placeholder=t("chat_placeholder"),
             examples=[{"text": q} for q in EXAMPLES],
             feedback_options=("Like", "Dislike"),
@@ -68,9 +68,9 @@ class ChatPanel:
             )
             self.send = gr.Button(t("send"), variant="primary", scale=1, min_width=80)
         with gr.Row(elem_id="pr-chat-buttons"):
-            self.retry_btn = gr.Button(t("retry"), size="sm", variant="secondary")
-            self.undo_btn = gr.Button(t("undo"), size="sm", variant="secondary")
-            self.clear_btn = gr.Button(t("clear"), size="sm", variant="secondary")
+            self.retry_btn = gr.Button(t("retry"), size="sm", variant="secondary", min_width=90)
+            self.undo_btn = gr.Button(t("undo"), size="sm", variant="secondary", min_width=90)
+            self.clear_btn = gr.Button(t("clear"), size="sm", variant="secondary", min_width=90)
         self.last_answer = gr.JSON(visible=False)
 
     # --- events ------------------------------------------------------------------------

@@ -271,10 +271,14 @@ class DocumentsPanel:
         except (AssistantError, OSError):
             result = render_notices([text(lang, "remove_refused", name=entry.id)], warn=True)
             return (result, gr.skip(), *self.index_status(lang), gr.skip(), gr.skip())
-        return self._ingest(lang, None, [(entry.id, text(lang, "removed"))])
+        return self._ingest(lang, None, [(entry.id, text(lang, "removed"))], "res_removal")
 
     def _ingest(
-        self, lang: str, progress: Callable[..., Any] | None, lines: list[tuple[str, str]]
+        self,
+        lang: str,
+        progress: Callable[..., Any] | None,
+        lines: list[tuple[str, str]],
+        title: str = "res_uploads",
     ) -> tuple[Any, ...]:
         def on_progress(stage: str, done: int, total: int) -> None:
             if progress is not None and total:
@@ -283,7 +287,7 @@ class DocumentsPanel:
 
         parts: list[str] = []
         if lines:
-            parts.append(html_list(text(lang, "res_uploads"), [f"{n}: {m}" for n, m in lines]))
+            parts.append(html_list(text(lang, title), [f"{n}: {m}" for n, m in lines]))
         try:
             report = self.assistant.ingest(ingest_paths(self.settings), progress=on_progress)
         except AssistantError as exc:
