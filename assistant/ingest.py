@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from .store import VectorStore
 
 Progress = Callable[[str, int, int], None]
 CHUNKING_VERSION = 1
+EMBED_GROUP = 128  # chunks embedded (with their sentences) and stored at a time
 
 
 def file_hash(path: Path) -> str:
@@ -89,6 +90,27 @@ def answer_sentences(chunk: Chunk) -> list[str]:
     return [chunk.text[s:e] for s, e in split_sentences(chunk.text)]
 
 
+def embed_and_store(
+    embeddings: CachedEmbeddings,
+    store: VectorStore,
+    chunks: Sequence[Chunk],
+    progress: Progress | None = None,
+) -> None:
+    """Embed the chunks and the sentences the extractive answerer quotes (so answers find
+    them cached), a group of chunks at a time: one embedding call for the group's distinct
+    texts, then one bulk upsert of its chunk vectors. The cache keeps every finished group,
+    so an ingest that dies resumes where it was. A one-sentence chunk, or a sentence that
+    overlapping chunks share, is embedded once."""
+    for i in range(0, len(chunks), EMBED_GROUP):
+        group = chunks[i : i + EMBED_GROUP]
+        texts = [c.text for c in group] + [s for c in group for s in answer_sentences(c)]
+        texts = list(dict.fromkeys(texts))
+        found = dict(zip(texts, embeddings.embed_documents(texts), strict=True))
+        store.add_embedded(group, [found[c.text] for c in group])
+        if progress:
+            progress("embed", min(i + EMBED_GROUP, len(chunks)), len(chunks))
+
+
 def ingest(
     settings: Settings,
     embeddings: CachedEmbeddings,
@@ -106,15 +128,7 @@ def ingest(
         in_store = store.ids()
         missing = [c for c in new.chunks.values() if c.id not in in_store]
         if missing:
-            store.add(
-                missing, progress=(lambda d, t: progress("embed", d, t)) if progress else None
-            )
-            # sentences quoted by the extractive answerer, embedded now so answers stay fast
-            sentences = [s for c in missing for s in answer_sentences(c)]
-            for i in range(0, len(sentences), 64):
-                embeddings.embed_documents(sentences[i : i + 64])
-                if progress:
-                    progress("sentences", min(i + 64, len(sentences)), len(sentences))
+            embed_and_store(embeddings, store, missing, progress)
         if report.changed or old.version_dir is None or new.failed != old.failed:
             ids = list(new.chunks)
             new.keyword = KeywordIndex.build(ids, [new.tokens[i] for i in ids])

@@ -8,7 +8,7 @@ vector spaces. Chroma's default embedding function (which downloads a model) is 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -44,23 +44,6 @@ def _client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
-def _flat_metadata(chunk: Chunk) -> dict[str, str | int]:
-    meta: dict[str, str | int] = {
-        "doc_id": chunk.doc_id,
-        "index": chunk.index,
-        "start": chunk.start,
-        "end": chunk.end,
-    }
-    if chunk.section:
-        meta["section"] = chunk.section
-    if chunk.page is not None:
-        meta["page"] = chunk.page
-    for key, value in chunk.meta.model_dump().items():
-        if value is not None:
-            meta[key] = str(value)
-    return meta
-
-
 class VectorStore:
     def __init__(self, settings: Settings, embeddings: Embeddings) -> None:
         slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", settings.embedder_id).strip("-")
@@ -76,32 +59,20 @@ class VectorStore:
     def ids(self) -> set[str]:
         return set(self._chroma.get(include=[])["ids"])
 
-    def add(
-        self,
-        chunks: Sequence[Chunk],
-        batch: int = 32,
-        progress: Callable[[int, int], None] | None = None,
+    def add_embedded(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray | Sequence[Sequence[float]]
     ) -> None:
-        for i in range(0, len(chunks), batch):
-            part = chunks[i : i + batch]
-            self._chroma.add_texts(
-                texts=[c.text for c in part],
-                metadatas=[_flat_metadata(c) for c in part],
-                ids=[c.id for c in part],
-            )
-            if progress:
-                progress(min(i + batch, len(chunks)), len(chunks))
-
-    def add_embedded(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        """Add chunks whose vectors are already computed (benchmarks, bulk loads)."""
+        """Store the vectors of chunks in bulk upserts. Only ids, vectors and the document id
+        go to Chroma: text and metadata live in the snapshot, and Chroma's full-text index
+        over documents would cost time at every write for nothing."""
         coll = self._chroma._collection
-        for i in range(0, len(chunks), 1000):
-            part = chunks[i : i + 1000]
+        step = 5000
+        for i in range(0, len(chunks), step):
+            part = chunks[i : i + step]
             coll.upsert(
                 ids=[c.id for c in part],
-                embeddings=np.asarray(vectors[i : i + 1000], dtype=np.float32),
-                documents=[c.text for c in part],
-                metadatas=[_flat_metadata(c) for c in part],  # type: ignore[misc]
+                embeddings=np.asarray(vectors[i : i + step], dtype=np.float32),
+                metadatas=[{"doc_id": c.doc_id} for c in part],
             )
 
     def delete(self, ids: Sequence[str]) -> None:

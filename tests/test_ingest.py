@@ -10,7 +10,7 @@ import pytest
 from assistant.config import REPO_ROOT, Settings
 from assistant.embeddings import CachedEmbeddings, FakeEmbeddings
 from assistant.index import Snapshot
-from assistant.ingest import ingest, is_stale
+from assistant.ingest import answer_sentences, ingest, is_stale
 from assistant.retrieve import Retriever
 from assistant.store import VectorStore
 
@@ -102,7 +102,8 @@ def test_crash_half_way_leaves_previous_index_usable(tmp_path: Path, corpus: Pat
     emb, store = _parts(s)
     _, before = ingest(s, emb, store)
     (corpus / "ny.md").write_text(
-        "---\ntitle: Ny\n---\n" + "Helt ny text om robotceller. " * 60, encoding="utf-8"
+        "---\ntitle: Ny\n---\n" + "".join(f"Robotcell {i} är helt ny. " for i in range(60)),
+        encoding="utf-8",
     )
     emb2, store2 = _parts(s, ExplodingEmbeddings(budget=1))
     with pytest.raises(RuntimeError, match="power cut"):
@@ -162,3 +163,17 @@ def test_changing_chunk_size_rechunks(tmp_path: Path, corpus: Path) -> None:
     assert len(report.updated) == 3
     assert len(after.chunks) > len(before.chunks)
     assert store.ids() == set(after.chunks)
+
+
+def test_each_text_is_embedded_once(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    inner = FakeEmbeddings()
+    emb, store = _parts(s, inner)
+    _, snap = ingest(s, emb, store)
+    embedded = [t for call in inner.calls for t in call]
+    assert len(embedded) == len(set(embedded))  # overlapping chunks share their sentences
+    for chunk in snap.chunks.values():
+        assert chunk.text in embedded and set(answer_sentences(chunk)) <= set(embedded)
+    chunk = next(iter(snap.chunks.values()))
+    hit = store.search(inner.embed_query(chunk.text), 1)
+    assert hit[0][0] == chunk.id and hit[0][1] == pytest.approx(1.0, abs=1e-5)
