@@ -61,6 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "feedback_removed": "Återkopplingen är borttagen.",
         "comment_saved": "Tack för kommentaren!",
         "feedback_only_answers": "Det går bara att betygsätta assistentens svar.",
+        "feedback_bad_rating": "Ett betyg är 1 (bra), -1 (dåligt) eller 0 (ta tillbaka).",
         "coach_intro": "Skapa ett underlag för en coachträff: nyckelpunkter som ordagranna "
         "citat med källor, diskussionsfrågor och en agenda. Välj ett område ur listan eller skriv "
         "ett eget ämne.",
@@ -181,6 +182,7 @@ TEXT: dict[str, dict[str, str]] = {
         "feedback_removed": "Your feedback was removed.",
         "comment_saved": "Thank you for the comment!",
         "feedback_only_answers": "Only the assistant's answers can be rated.",
+        "feedback_bad_rating": "A rating is 1 (good), -1 (bad) or 0 (take it back).",
         "coach_intro": "Create a pack for a coaching session: key points as verbatim quotes with "
         "sources, discussion questions and an agenda. Pick an area from the list or type a topic "
         "of your own.",

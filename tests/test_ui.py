@@ -323,6 +323,27 @@ def test_rating_a_question_is_refused_calmly(served: Served) -> None:
     chat(client, QUESTION)
     _box, status = client.predict(0, 1, "", "sv", api_name="/rate")
     assert "assistentens svar" in status
+    _box, status = client.predict(1, 5, "", "sv", api_name="/rate")
+    assert "Ett betyg är 1 (bra), -1 (dåligt) eller 0" in status
+    store = FeedbackStore(served.settings.feedback_db)
+    assert all(r.rating in (-1, 1) for r in store.all())
+
+
+def test_invalid_text_from_a_client_is_cleaned(tmp_path: Path) -> None:
+    class Echo:
+        def __init__(self) -> None:
+            self.settings = Settings(data_dir=tmp_path, embedder="fake")
+            self.asked: list[str] = []
+
+        def stream(self, question: str, history: Any = ()) -> Iterator[Any]:
+            self.asked.append(question)
+            question.encode("utf-8")  # what the embedder does first
+            raise AssistantError("stopp")
+            yield
+
+    echo = Echo()
+    *_, last = list(ChatPanel(echo).respond("Vad är \udc80 5S?", [], {}, "sv"))  # type: ignore[arg-type]
+    assert echo.asked == ["Vad är ? 5S?"] and "stopp" in last[2]
 
 
 def test_language_switch(served: Served) -> None:

@@ -15,7 +15,7 @@ from ..core import MAX_QUESTION_CHARS, MESSAGES, Assistant
 from ..errors import AssistantError
 from ..models import Answer, Turn
 from ..ui_text import EXAMPLES, text
-from .render import chat_text, esc, render_notices
+from .render import chat_text, clean_input, esc, render_notices
 from .sources import answer_html, render_sources
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ class ChatPanel:
         the question goes back into the box."""
         history = list(history or [])
         answers = dict(answers or {})
-        question = (message or "").strip()
+        question = clean_input(message).strip()
         if not question:
             yield gr.skip(), history, "", answers, gr.skip()
             return

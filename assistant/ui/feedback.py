@@ -9,7 +9,7 @@ import gradio as gr
 from ..feedback import FeedbackStore
 from ..models import Answer, Turn
 from ..ui_text import text
-from .render import render_notices
+from .render import clean_input, render_notices
 
 MAX_COMMENT_CHARS = 2000
 
@@ -95,13 +95,16 @@ class FeedbackPanel:
             return answers, gr.update(visible=False), gr.skip(), None, status
         fid = rec.get("feedback_id")
         value = int(rating or 0)
+        if value not in (-1, 0, 1):
+            status = render_notices([text(lang, "feedback_bad_rating")])
+            return answers, gr.skip(), gr.skip(), gr.skip(), status
         if value == 0:
             if fid is not None:
                 self.store.delete(fid)
             answers[key] = {**rec, "feedback_id": None}
             status = render_notices([text(lang, "feedback_removed")])
             return answers, gr.update(visible=False), gr.update(value=""), None, status
-        comment = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
+        comment = clean_input(comment).strip()[:MAX_COMMENT_CHARS] or None
         if fid is not None and self.store.set_rating(fid, value):
             if comment:
                 self.store.set_comment(fid, comment)
@@ -132,7 +135,7 @@ class FeedbackPanel:
 
     def keep_comment(self, feedback_id: int | None, comment: str | None, lang: str) -> Any:
         """Save what is typed (also when the box loses focus); the status says so."""
-        comment = (comment or "").strip()[:MAX_COMMENT_CHARS]
+        comment = clean_input(comment).strip()[:MAX_COMMENT_CHARS]
         if feedback_id is None or not comment:
             return gr.skip()
         self.store.set_comment(int(feedback_id), comment)

@@ -38,3 +38,9 @@ def _code_spans(message: str) -> str:
 def html_list(title: str, items: list[str]) -> str:
     lis = "".join(f"<li>{esc(i)}</li>" for i in items)
     return f"<p><strong>{esc(title)}</strong></p><ul>{lis}</ul>"
+
+
+def clean_input(value: str | None) -> str:
+    """Text typed by a user, safe to pass on: lone surrogates (invalid UTF-8 from a client)
+    become "?" instead of failing deep inside the embedder."""
+    return (value or "").encode("utf-8", errors="replace").decode("utf-8")
