@@ -572,14 +572,14 @@ def export_feedback(
     ),
 ) -> None:
     """Turn stored thumbs up/down into candidate evaluation cases for review."""
-    from .feedback import FeedbackStore
+    from .feedback import open_store
     from .health import DataDamaged, feedback_problem
 
     with _user_errors():
         settings = _settings()
         if problem := feedback_problem(settings):
             raise DataDamaged([problem])
-        n = FeedbackStore(settings.feedback_db).export_cases(out)
+        n = open_store(settings).export_cases(out)
         console.print(escape(f"Wrote {n} candidate case(s) to {out}; review them before adding."))
 
 

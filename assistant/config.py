@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     )
     upload_max_mb: float = Field(20.0, gt=0)
     ui_language: Literal["sv", "en"] = "sv"
+    feedback_db_url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL of a feedback database shared by several app replicas, "
+        "e.g. postgresql+psycopg://user:password@host/db (needs the postgres extra); "
+        "default: SQLite in the data directory.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -1,4 +1,6 @@
-"""Thumbs up/down on answers, stored in SQLite (the only module that uses sqlite3).
+"""Thumbs up/down on answers, stored in a SQLite file in the data directory, or in a database
+server such as PostgreSQL when ``ASSISTANT_FEEDBACK_DB_URL`` is set (``feedback_sql``, through
+SQLAlchemy, so several app replicas share one store); ``open_store`` picks one.
 
 Every record is committed on its own (WAL journal), so feedback survives a crash of the app.
 ``export_cases`` turns the stored feedback into *candidate* evaluation cases: they are written
@@ -21,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.models import Answer, Citation, Lang, Turn
 
@@ -116,28 +119,11 @@ class FeedbackStore:
         now: datetime | None = None,
     ) -> int:
         """Store a rating (+1 or -1) of ``answer`` and return the new record's id."""
-        if rating not in (1, -1):
-            raise ValueError(f"rating must be +1 or -1, not {rating!r}")
-        when = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-        row = (
-            when,
-            question,
-            answer.standalone_question,
-            json.dumps([t.model_dump() for t in history], ensure_ascii=False),
-            answer.text,
-            json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False),
-            int(answer.refusal),
-            answer.language,
-            answer.backend,
-            rating,
-            _clean(comment),
-        )
+        row = _values(question, history, answer, rating, comment, now)
         with self._connect() as conn:
             cur = conn.execute(
-                "INSERT INTO feedback (created_at, question, standalone_question, history, "
-                "answer, citations, refusal, language, backend, rating, comment) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
+                f"INSERT INTO feedback ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                tuple(row.values()),
             )
             assert cur.lastrowid is not None
             return cur.lastrowid
@@ -193,6 +179,43 @@ class FeedbackStore:
             for rec in records:
                 out.write(json.dumps(candidate_case(rec), ensure_ascii=False) + "\n")
         return len(records)
+
+
+def open_store(settings: Settings) -> FeedbackStore:
+    """The store the settings name: a database server (``ASSISTANT_FEEDBACK_DB_URL``, through
+    SQLAlchemy) or the SQLite file in the data directory."""
+    if settings.feedback_db_url is not None:
+        from .feedback_sql import SqlFeedbackStore
+
+        return SqlFeedbackStore(settings.feedback_db_url.get_secret_value())
+    return FeedbackStore(settings.feedback_db)
+
+
+def _values(
+    question: str,
+    history: Sequence[Turn],
+    answer: Answer,
+    rating: int,
+    comment: str | None,
+    now: datetime | None,
+) -> dict[str, Any]:
+    """The columns of a new record (without ``id``)."""
+    if rating not in (1, -1):
+        raise ValueError(f"rating must be +1 or -1, not {rating!r}")
+    when = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+    return {
+        "created_at": when,
+        "question": question,
+        "standalone_question": answer.standalone_question,
+        "history": json.dumps([t.model_dump() for t in history], ensure_ascii=False),
+        "answer": answer.text,
+        "citations": json.dumps([c.model_dump() for c in answer.citations], ensure_ascii=False),
+        "refusal": int(answer.refusal),
+        "language": answer.language,
+        "backend": answer.backend,
+        "rating": rating,
+        "comment": _clean(comment),
+    }
 
 
 def candidate_case(rec: FeedbackRecord) -> dict[str, Any]:

@@ -170,6 +170,9 @@ def store_file_problems(settings: Settings) -> list[Problem]:
 
 
 def feedback_problem(settings: Settings, *, deep: bool = True) -> Problem | None:
+    """What is wrong with the SQLite feedback file (a database server is not checked here)."""
+    if settings.feedback_db_url is not None:
+        return None
     db = settings.feedback_db
     if wrong := sqlite_problem(db, deep=deep):
         return Problem(
