@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import TYPE_CHECKING
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -25,8 +27,9 @@ log = logging.getLogger(__name__)
 DEFAULT_MODELS = {"openai": "gpt-4o-mini", "ollama": "qwen2.5:7b"}
 DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "ollama": "http://localhost:11434"}
 LLAMACPP_HINT = (
-    "install the llamacpp extra: pip install -e '.[llamacpp]' (llama-cpp-python, "
-    "langchain-community); build with CMAKE_ARGS=-DGGML_NATIVE=OFF for a portable CPU build"
+    "install the llama extra: pip install -e '.[llama]' (xllamacpp, a prebuilt llama.cpp "
+    "wheel; no compiler needed). The older llamacpp extra (llama-cpp-python) compiles: build "
+    "it with CMAKE_ARGS=-DGGML_NATIVE=OFF for a portable CPU build"
 )
 LLAMACPP_CONTEXT = 4096
 LLAMACPP_MAX_TOKENS = 512
@@ -90,6 +93,59 @@ def _ollama(settings: Settings) -> BaseChatModel:
 
 
 def _llamacpp(settings: Settings) -> BaseChatModel:
+    """llama.cpp in this process: xllamacpp's prebuilt wheel (the ``llama`` extra) serves the
+    model on a loopback port and ChatOpenAI talks to it; without it, the older
+    llama-cpp-python route (the ``llamacpp`` extra, which compiles)."""
+    path = settings.llamacpp_model_path
+    try:
+        import xllamacpp  # noqa: F401
+    except ImportError:
+        return _llama_cpp_python(settings)
+    if path is None or not path.is_file():
+        raise AssistantError(
+            f"ASSISTANT_LLAMACPP_MODEL_PATH must name a .gguf model file (got {path})"
+        )
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=path.stem,
+        base_url=_llama_server(path.resolve()) + "/v1",
+        api_key=SecretStr("not-needed"),
+        timeout=settings.llm_timeout,
+        max_retries=0,
+        temperature=settings.llm_temperature,
+        max_completion_tokens=LLAMACPP_MAX_TOKENS,
+        use_responses_api=False,
+    )
+
+
+_LLAMA_SERVERS: dict[Path, tuple[Any, str]] = {}
+_LLAMA_LOCK = threading.Lock()
+
+
+def _llama_server(path: Path) -> str:
+    """The address of the in-process llama.cpp server for ``path``, started on first use and
+    kept for the life of the process (a model is loaded once, whoever asks)."""
+    with _LLAMA_LOCK:
+        if path not in _LLAMA_SERVERS:
+            import xllamacpp
+
+            params = xllamacpp.CommonParams()
+            params.model.path = str(path)
+            params.n_ctx = LLAMACPP_CONTEXT
+            params.n_predict = LLAMACPP_MAX_TOKENS
+            params.port = 0  # a free port on 127.0.0.1
+            try:
+                server = xllamacpp.Server(params)
+            except RuntimeError as exc:  # not a model llama.cpp can load
+                raise AssistantError(
+                    f"llama.cpp could not load {path} (is it a GGUF model file?)"
+                ) from exc
+            _LLAMA_SERVERS[path] = (server, str(server.listening_address).rstrip("/"))
+        return _LLAMA_SERVERS[path][1]
+
+
+def _llama_cpp_python(settings: Settings) -> BaseChatModel:
     try:
         from langchain_community.chat_models import ChatLlamaCpp
     except ImportError as exc:

@@ -10,6 +10,7 @@ import re
 import socket
 import sys
 import time
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from openai_stub import ChatStub
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from assistant import llm
 from assistant.citations import validate_answer
 from assistant.cli import app
 from assistant.config import REPO_ROOT, Settings
@@ -140,11 +142,80 @@ def test_ollama_model_from_settings() -> None:
 
 
 def test_llamacpp_without_the_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "langchain_community.chat_models", None)  # not installed
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)  # neither extra is installed
+    monkeypatch.setitem(sys.modules, "langchain_community.chat_models", None)
     s = Settings(backend="llamacpp", embedder="fake")
-    with pytest.raises(AssistantError, match="CMAKE_ARGS=-DGGML_NATIVE=OFF"):
+    with pytest.raises(AssistantError, match=r"pip install -e '\.\[llama\]'"):
         make_chat_model(s)
     assert describe_backend(s).startswith("llama.cpp")
+
+
+class FakeXLlamaCpp(types.ModuleType):
+    """xllamacpp's surface that llm.py uses (``CommonParams``, ``Server`` with
+    ``listening_address``), its server being the loopback chat stub: the plumbing without a
+    model file's weights."""
+
+    def __init__(self, stub: ChatStub) -> None:
+        super().__init__("xllamacpp")
+        self.servers: list[Any] = []
+        fake = self
+
+        class CommonParams:
+            def __init__(self) -> None:
+                self.model = types.SimpleNamespace(path="")
+                self.n_ctx = 0
+                self.n_predict = -1
+                self.port = 8080
+
+        class Server:
+            def __init__(self, params: CommonParams) -> None:
+                self.params = params
+                self.listening_address = stub.url
+                fake.servers.append(self)
+
+        self.CommonParams = CommonParams
+        self.Server = Server
+
+
+def test_llamacpp_in_process_through_xllamacpp(
+    stub: ChatStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeXLlamaCpp(stub)
+    monkeypatch.setitem(sys.modules, "xllamacpp", fake)
+    monkeypatch.setattr(llm, "_LLAMA_SERVERS", {})
+    gguf = tmp_path / "gemma-3-270m-it-Q8_0.gguf"
+    gguf.write_bytes(b"GGUF")
+    settings = Settings(backend="llamacpp", llamacpp_model_path=gguf, embedder="fake")
+    stub.enqueue("Programmet pågår i 18 månader [1].")
+
+    model = make_chat_model(settings)
+    assert model is not None
+    answer = "".join(stream_answer(model, "Hur länge?", make_hits(), "sv", [], PROMPTS))
+    assert answer == "Programmet pågår i 18 månader [1]."
+    (server,) = fake.servers
+    assert server.params.model.path == str(gguf.resolve()) and server.params.port == 0
+    assert server.params.n_ctx == llm.LLAMACPP_CONTEXT
+    assert stub.paths == ["/v1/chat/completions"]
+    assert stub.requests[0]["model"] == "gemma-3-270m-it-Q8_0"
+    make_chat_model(settings)
+    assert len(fake.servers) == 1  # the model is loaded once per process
+
+
+def test_llamacpp_needs_a_model_file(monkeypatch: pytest.MonkeyPatch, stub: ChatStub) -> None:
+    monkeypatch.setitem(sys.modules, "xllamacpp", FakeXLlamaCpp(stub))
+    with pytest.raises(AssistantError, match="ASSISTANT_LLAMACPP_MODEL_PATH"):
+        make_chat_model(Settings(backend="llamacpp", embedder="fake"))
+
+
+def test_a_file_llama_cpp_cannot_load_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("xllamacpp", reason="the llama extra is not installed")
+    monkeypatch.setattr(llm, "_LLAMA_SERVERS", {})
+    bad = tmp_path / "not-a-model.gguf"
+    bad.write_bytes(b"this is no GGUF file " * 200)
+    with pytest.raises(AssistantError, match="could not load"):
+        make_chat_model(Settings(backend="llamacpp", llamacpp_model_path=bad, embedder="fake"))
 
 
 def test_unknown_backend() -> None:
