@@ -7,6 +7,7 @@ answer is returned with a visible notice.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from .models import Answer, DocumentInfo, Hit, IndexStatus, IngestReport, Lang, 
 from .retrieve import Retriever
 from .rewrite import rewrite_without_llm
 from .store import VectorStore
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 
@@ -97,6 +100,7 @@ class Assistant:
         )
         self.store = VectorStore(settings, self.embeddings)
         self._snapshot = Snapshot.load(settings.index_dir)
+        self._unreadable: Path | None = None  # a newer version that failed to load
         self._chat_models: dict[str, Any] = {}
         if chat_model is not None:
             self._chat_models[settings.backend] = chat_model
@@ -114,8 +118,17 @@ class Assistant:
         pointer = self.settings.index_dir / "CURRENT"
         if pointer.exists():
             current = self.settings.index_dir / pointer.read_text(encoding="utf-8").strip()
-            if current != self._snapshot.version_dir:
-                self._snapshot = Snapshot.load(self.settings.index_dir)
+            if current not in (self._snapshot.version_dir, self._unreadable):
+                try:
+                    self._snapshot = Snapshot.load(self.settings.index_dir)
+                except Exception:  # damaged: keep answering from the version in memory
+                    log.exception(
+                        "index version %s cannot be read (run `assistant doctor`); still "
+                        "answering from %s",
+                        current,
+                        self._snapshot.version_dir,
+                    )
+                    self._unreadable = current
         return self._snapshot
 
     def ingest(

@@ -13,6 +13,7 @@ ratings that can still be read are saved into a fresh one. The documents are onl
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import shutil
@@ -292,6 +293,8 @@ def repair(
     from .core import Assistant
     from .index import Snapshot
 
+    if _ingest_running(settings.index_dir):
+        raise AssistantError("An ingest is running; run `assistant doctor` when it has finished.")
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     report = RepairReport()
 
@@ -366,6 +369,20 @@ def repair(
     if problem := feedback_problem(settings):
         report.remaining.append(problem)
     return report
+
+
+def _ingest_running(index_dir: Path) -> bool:
+    """Whether another process holds the ingest lock (the protocol of ``ingest``)."""
+    lock = index_dir / ".lock"
+    if not lock.is_file():
+        return False
+    with lock.open("a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return False
 
 
 def _move_aside(path: Path, stamp: str, settings: Settings, label: str) -> str:

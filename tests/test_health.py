@@ -245,3 +245,32 @@ def test_sqlite_problem(tmp_path: Path) -> None:
     assert "truncated" in (sqlite_problem(db) or "")
     db.write_bytes(b"")
     assert sqlite_problem(db) == "is an empty file"
+
+
+def test_a_running_assistant_keeps_answering_when_a_new_version_is_damaged(
+    data: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assistant = open_assistant(Settings())
+    before = assistant.ask(QUESTION).text
+    broken = data / "index" / "v99999999999999999999"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("garbage{")
+    (data / "index" / "CURRENT").write_text(broken.name)  # as a half-written foreign ingest
+
+    assert assistant.ask(QUESTION).text == before
+    assert assistant.ask(QUESTION).text == before
+    logged = [r for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert len(logged) == 1  # said once, not on every question
+
+
+def test_doctor_waits_for_a_running_ingest(data: Path) -> None:
+    import fcntl
+
+    (version_dir(data) / "manifest.json").write_text("garbage{")
+    with (data / "index" / ".lock").open("w") as held:  # as an ingest in another process
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = invoke("doctor")
+        fcntl.flock(held, fcntl.LOCK_UN)
+    assert result.exit_code == 1 and "An ingest is running" in result.stderr
+    assert (data / "index" / "CURRENT").exists()  # nothing was moved
+    assert invoke("doctor").exit_code == 0
