@@ -1,7 +1,13 @@
 """The live index on disk: which documents and chunks are indexed, their analysed tokens and
 the keyword index. Each ingest writes a new version directory and then swaps the ``CURRENT``
 pointer with one atomic rename, so a reader (or an ingest that dies half-way) always sees a
-complete version. Dense vectors live in Chroma; ids that are not live here are ignored."""
+complete version. Dense vectors live in Chroma; ids that are not live here are ignored.
+
+A version holds ``manifest.json`` (documents, with their metadata), ``chunks.jsonl`` (one
+compact row per chunk: no metadata, which its document holds), ``idf.json`` (computed at
+ingest), ``tokens.jsonl`` (the analysed tokens, read only by the next ingest) and the keyword
+index. Serving loads neither the tokens nor a model object per chunk: a ``Chunk`` is made
+when it is looked up."""
 
 from __future__ import annotations
 
@@ -11,16 +17,17 @@ import os
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .keyword import KeywordIndex
-from .models import Chunk
+from .models import Chunk, DocMeta
 
-FORMAT = 1
+FORMAT = 2
+_Row = tuple[str, int, int, int, str | None, int | None, str]  # doc, index, start, end, …
 
 
 @dataclass
@@ -34,28 +41,86 @@ class DocEntry:
     chunking: dict[str, int]
 
 
+class ChunkTable(Mapping[str, Chunk]):
+    """The chunks of a loaded version, held as plain rows; a ``Chunk`` is made on lookup and
+    shares its document's ``DocMeta``."""
+
+    def __init__(self, rows: dict[str, _Row], metas: dict[str, DocMeta]) -> None:
+        self._rows = rows
+        self._metas = metas
+
+    def __getitem__(self, cid: str) -> Chunk:
+        doc_id, index, start, end, section, page, text = self._rows[cid]
+        return Chunk.model_construct(
+            id=cid,
+            doc_id=doc_id,
+            index=index,
+            text=text,
+            start=start,
+            end=end,
+            section=section,
+            page=page,
+            meta=self._metas[doc_id],
+        )
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+def idf_of(tokens: Mapping[str, list[str]]) -> dict[str, float]:
+    """Inverse document frequency of each analysed token over the chunks (BM25's form)."""
+    n = len(tokens)
+    df: Counter[str] = Counter()
+    for toks in tokens.values():
+        df.update(set(toks))
+    return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+
+
 @dataclass
 class Snapshot:
     documents: dict[str, DocEntry] = field(default_factory=dict)
-    chunks: dict[str, Chunk] = field(default_factory=dict)
-    tokens: dict[str, list[str]] = field(default_factory=dict)
+    chunks: Mapping[str, Chunk] = field(default_factory=dict)
     keyword: KeywordIndex = field(default_factory=lambda: KeywordIndex([], None))
     failed: dict[str, str] = field(default_factory=dict)  # doc id -> hash of a file that failed
     built_at: str | None = None
     version_dir: Path | None = None
+    _tokens: dict[str, list[str]] | None = None
+    _idf: dict[str, float] | None = None
+    _doc_texts: dict[str, str] | None = None
 
     @property
     def empty(self) -> bool:
         return not self.chunks
 
-    @cached_property
+    @property
+    def tokens(self) -> dict[str, list[str]]:
+        """Each chunk's analysed tokens (an ingest needs them; serving does not): read from
+        the version on first use."""
+        if self._tokens is None:
+            self._tokens = {}
+            if self.version_dir is not None and (self.version_dir / "tokens.jsonl").exists():
+                with (self.version_dir / "tokens.jsonl").open(encoding="utf-8") as f:
+                    for line in f:
+                        cid, toks = json.loads(line)
+                        self._tokens[cid] = toks
+        return self._tokens
+
+    @tokens.setter
+    def tokens(self, value: dict[str, list[str]]) -> None:
+        self._tokens = value
+
+    @property
     def idf(self) -> dict[str, float]:
-        """Inverse document frequency of each analysed token over the chunks (BM25's form)."""
-        n = len(self.tokens)
-        df: Counter[str] = Counter()
-        for toks in self.tokens.values():
-            df.update(set(toks))
-        return {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        """Inverse document frequency of each analysed token, as computed at ingest."""
+        if self._idf is None:
+            self._idf = idf_of(self.tokens)
+        return self._idf
 
     # --- reading -----------------------------------------------------------------------
     @classmethod
@@ -68,28 +133,28 @@ class Snapshot:
         manifest = json.loads((vdir / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT:
             return cls()  # an older layout: the next ingest rebuilds it
-        chunks: dict[str, Chunk] = {}
-        tokens: dict[str, list[str]] = {}
+        docs = {d["id"]: DocEntry(**d) for d in manifest["documents"]}
+        metas = {d.id: DocMeta.model_validate(d.meta) for d in docs.values()}
+        rows: dict[str, _Row] = {}
         with (vdir / "chunks.jsonl").open(encoding="utf-8") as f:
             for line in f:
-                row = json.loads(line)
-                chunk = Chunk.model_validate(row["chunk"])
-                chunks[chunk.id] = chunk
-                tokens[chunk.id] = row["tokens"]
-        docs = {d["id"]: DocEntry(**d) for d in manifest["documents"]}
+                cid, *row = json.loads(line)
+                rows[cid] = tuple(row)  # type: ignore[assignment]
         return cls(
             documents=docs,
-            chunks=chunks,
-            tokens=tokens,
+            chunks=ChunkTable(rows, metas),
             keyword=KeywordIndex.load(vdir / "keyword"),
             failed=manifest.get("failed", {}),
             built_at=manifest.get("built_at"),
             version_dir=vdir,
+            _idf=json.loads((vdir / "idf.json").read_text(encoding="utf-8")),
         )
 
-    @cached_property
+    @property
     def _texts(self) -> dict[str, str]:
-        return {}
+        if self._doc_texts is None:
+            self._doc_texts = {}
+        return self._doc_texts
 
     def doc_text(self, doc_id: str) -> str:
         """The document's text rebuilt from its chunks (exact spans; the whitespace between
@@ -133,9 +198,13 @@ class Snapshot:
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
         )
         with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as f:
-            for cid, chunk in self.chunks.items():
-                row = {"chunk": chunk.model_dump(), "tokens": self.tokens[cid]}
+            for cid, c in self.chunks.items():
+                row = [cid, c.doc_id, c.index, c.start, c.end, c.section, c.page, c.text]
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        with (tmp / "tokens.jsonl").open("w", encoding="utf-8") as f:
+            for cid in self.chunks:
+                f.write(json.dumps([cid, self.tokens[cid]], ensure_ascii=False) + "\n")
+        (tmp / "idf.json").write_text(json.dumps(self.idf, ensure_ascii=False), encoding="utf-8")
         self.keyword.save(tmp / "keyword")
         os.replace(tmp, index_dir / name)
         pointer_tmp = index_dir / ".CURRENT.tmp"

@@ -157,11 +157,12 @@ def _plan(
     report.failures.extend(failures)
     roots = [p.resolve() for p in paths]
 
-    new = Snapshot()
+    chunks: dict[str, Chunk] = {}
+    new = Snapshot(chunks=chunks)
     # documents outside the given paths are kept as they are
     for entry in old.documents.values():
         if not _under(Path(entry.path), roots):
-            _keep(new, old, entry)
+            _keep(new, chunks, old, entry)
 
     seen: set[str] = set()
     for n, (path, root) in enumerate(files, 1):
@@ -180,10 +181,10 @@ def _plan(
         except OSError as exc:
             report.failures.append(LoadFailure(path=str(path), reason=str(exc)))
             if prev:
-                _keep(new, old, prev)
+                _keep(new, chunks, old, prev)
             continue
         if prev and prev.file_hash == fhash and prev.chunking == ckey:
-            _keep(new, old, prev)
+            _keep(new, chunks, old, prev)
             report.unchanged.append(doc_id)
             continue
         try:
@@ -193,15 +194,15 @@ def _plan(
             report.failures.append(LoadFailure(path=str(path), reason=reason))
             new.failed[doc_id] = fhash
             if prev:
-                _keep(new, old, prev)
+                _keep(new, chunks, old, prev)
             continue
-        chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-        if not chunks:
+        doc_chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+        if not doc_chunks:
             report.failures.append(LoadFailure(path=str(path), reason="no text to index"))
             new.failed[doc_id] = fhash
             continue
-        for c in chunks:
-            new.chunks[c.id] = c
+        for c in doc_chunks:
+            chunks[c.id] = c
             new.tokens[c.id] = old.tokens.get(c.id) or analyzer.index_tokens(c.text)
         new.documents[doc_id] = DocEntry(
             id=doc_id,
@@ -209,7 +210,7 @@ def _plan(
             file_hash=fhash,
             content_hash=doc.content_hash,
             meta=doc.meta.model_dump(),
-            chunk_ids=[c.id for c in chunks],
+            chunk_ids=[c.id for c in doc_chunks],
             chunking=ckey,
         )
         (report.updated if prev else report.added).append(doc_id)
@@ -218,8 +219,8 @@ def _plan(
     return report, new
 
 
-def _keep(new: Snapshot, old: Snapshot, entry: DocEntry) -> None:
+def _keep(new: Snapshot, chunks: dict[str, Chunk], old: Snapshot, entry: DocEntry) -> None:
     new.documents[entry.id] = entry
     for cid in entry.chunk_ids:
-        new.chunks[cid] = old.chunks[cid]
+        chunks[cid] = old.chunks[cid]
         new.tokens[cid] = old.tokens[cid]

@@ -532,7 +532,8 @@ def phase_synthetic(
     res["keyword_build_s"] = b_s
 
     # 3. the snapshot (manifest + chunks.jsonl + bm25 files), written and read back
-    snap = Snapshot(documents=docs, chunks={c.id: c for c in chunks}, tokens=tokens, keyword=kw)
+    snap = Snapshot(documents=docs, chunks={c.id: c for c in chunks}, keyword=kw)
+    snap.tokens = tokens
     t0 = now()
     snap.write(settings.index_dir)
     res["snapshot_write_s"] = now() - t0

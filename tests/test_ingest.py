@@ -9,7 +9,7 @@ import pytest
 
 from assistant.config import REPO_ROOT, Settings
 from assistant.embeddings import CachedEmbeddings, FakeEmbeddings
-from assistant.index import Snapshot
+from assistant.index import Snapshot, idf_of
 from assistant.ingest import answer_sentences, ingest, is_stale
 from assistant.retrieve import Retriever
 from assistant.store import VectorStore
@@ -177,3 +177,17 @@ def test_each_text_is_embedded_once(tmp_path: Path, corpus: Path) -> None:
     chunk = next(iter(snap.chunks.values()))
     hit = store.search(inner.embed_query(chunk.text), 1)
     assert hit[0][0] == chunk.id and hit[0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_a_loaded_index_serves_without_tokens(tmp_path: Path, corpus: Path) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, built = ingest(s, emb, store)
+    loaded = Snapshot.load(s.index_dir)
+    assert loaded.idf == pytest.approx(idf_of(built.tokens))  # stored at ingest
+    for cid, chunk in built.chunks.items():
+        assert loaded.chunks[cid] == chunk  # rebuilt from a compact row and its document
+    q = "fyra områden förnyelse"
+    assert Retriever(s, store, loaded).search(q, emb.embed_query(q), k=3)
+    assert loaded._tokens is None  # serving never read them
+    assert loaded.tokens == built.tokens  # the next ingest does
