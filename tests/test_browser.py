@@ -184,6 +184,9 @@ def test_phone_layout_stacks_and_fits(app: App, tmp_path: Path) -> None:
                 return g.measureText(t.placeholder).width <= room; }"""
         )
         assert fits
+        # the example questions read as themselves, not "Select example 1: …"
+        assert page.locator("#pr-chat button.example").count() == 5
+        assert page.locator("[aria-label^='Select example']").count() == 0
         answer = ask(page, QUESTION, 1)
         answer.locator(".pr-chip").first.click()
         page.locator("#pr-chat .pr-flash").wait_for(timeout=5_000)
@@ -312,3 +315,19 @@ def test_documents_need_the_administrator(own_app: App, tmp_path: Path) -> None:
         page.get_by_role("tab", name="Fråga").click()
         answer = ask(page, "Vad använder Zylofabriken i Gnosjö för att fästa skruvar?", 1)
         assert "Zylofabrikens monteringsrutiner" not in answer.inner_text()
+
+
+def test_coach_choice_is_explicit(app: App, tmp_path: Path) -> None:
+    with browser(tmp_path, DESKTOP) as page:
+        page.goto(app.url)
+        page.get_by_role("tab", name="Coachunderlag").click()
+        topic = page.locator("#pr-topic")
+        topic.wait_for(timeout=30_000)
+        assert page.locator("#pr-free").count() == 0 or page.locator("#pr-free").is_hidden()
+        page.locator("#pr-mode").get_by_text("ett eget ämne").click()
+        free = page.locator("#pr-free textarea, #pr-free input").first
+        free.wait_for(timeout=15_000)
+        assert topic.is_hidden()  # one choice shows at a time
+        free.fill("digitalisering i små företag")
+        page.get_by_role("button", name="Skapa underlag").click()
+        page.locator("#pr-pack", has_text="Coachunderlag: digitalisering").wait_for(timeout=60_000)

@@ -98,9 +98,14 @@ new MutationObserver(() => {
   document.querySelectorAll("#pr-chat [data-testid][aria-label]").forEach((m) => {
     if (m.dataset.testid === "bot" || m.dataset.testid === "user") m.removeAttribute("aria-label");
   });
-  document.querySelectorAll("button[aria-label='More tabs']").forEach((b) => {
-    b.setAttribute("aria-label", "Fler flikar");
-  });
+  document.querySelectorAll("#pr-chat button.example[aria-label^='Select example']")
+    .forEach((b) => b.removeAttribute("aria-label"));  // read the example question itself
+  const en = document.querySelector("#pr-lang input[value='en']:checked");
+  document.querySelectorAll("button[aria-label='More tabs'], button[aria-label='Fler flikar']")
+    .forEach((b) => {
+      const label = en ? "More tabs" : "Fler flikar";  // set only when it differs: no loop
+      if (b.getAttribute("aria-label") !== label) b.setAttribute("aria-label", label);
+    });
 }).observe(document.documentElement, {
   childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label"],
 });

@@ -40,12 +40,16 @@ class CoachPanel:
             _mode_choices(lang), value="area", label=text(lang, "coach_mode"), elem_id="pr-mode"
         )
         self.topic = gr.Dropdown(
-            _topic_choices(lang), value=TOPICS[0].id, label=text(lang, "coach_topic")
+            _topic_choices(lang),
+            value=TOPICS[0].id,
+            label=text(lang, "coach_topic"),
+            elem_id="pr-topic",
         )
         self.free = gr.Textbox(
             label=text(lang, "coach_free"),
             placeholder=text(lang, "coach_free_placeholder"),
             visible=False,
+            elem_id="pr-free",
         )
         self.build_btn = gr.Button(text(lang, "coach_build"), variant="primary")
         with gr.Row():
