@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     # --- chunking ----------------------------------------------------------------------
     chunk_size: int = Field(700, ge=100, description="Target chunk size in characters.")
     chunk_overlap: int = Field(120, ge=0, description="Overlap between chunks in characters.")
+    max_document_chars: int = Field(
+        1_500_000, ge=1, description="A document with more text is refused before embedding."
+    )
+    max_document_chunks: int = Field(
+        2_000,
+        ge=1,
+        description="A document with more chunks is refused before embedding (about 10 "
+        "minutes of embedding on 2 cores).",
+    )
 
     # --- retrieval ---------------------------------------------------------------------
     retrieval_mode: RetrievalMode = "hybrid"

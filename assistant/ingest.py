@@ -196,9 +196,16 @@ def _plan(
             if prev:
                 _keep(new, chunks, old, prev)
             continue
-        doc_chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-        if not doc_chunks:
-            report.failures.append(LoadFailure(path=str(path), reason="no text to index"))
+        doc_chunks = []
+        if len(doc.text) <= settings.max_document_chars:
+            doc_chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+        refused = _too_big(settings, len(doc.text), len(doc_chunks))
+        if refused and prev:
+            refused += " (the previously indexed version is kept)"
+            _keep(new, chunks, old, prev)
+        if refused or not doc_chunks:
+            reason = refused or "no text to index"
+            report.failures.append(LoadFailure(path=str(path), reason=reason))
             new.failed[doc_id] = fhash
             continue
         for c in doc_chunks:
@@ -217,6 +224,23 @@ def _plan(
 
     report.removed = [d for d in old.documents if d not in new.documents]
     return report, new
+
+
+def _too_big(settings: Settings, chars: int, chunks: int) -> str | None:
+    """Why a document is too big to embed, or None."""
+    if chars > settings.max_document_chars:
+        return (
+            f"too big to index: {chars:,} characters, more than the limit of "
+            f"{settings.max_document_chars:,} (ASSISTANT_MAX_DOCUMENT_CHARS); split the "
+            "document or raise the limit"
+        )
+    if chunks > settings.max_document_chunks:
+        return (
+            f"too big to index: {chunks:,} passages, more than the limit of "
+            f"{settings.max_document_chunks:,} (ASSISTANT_MAX_DOCUMENT_CHUNKS); split the "
+            "document or raise the limit"
+        )
+    return None
 
 
 def _keep(new: Snapshot, chunks: dict[str, Chunk], old: Snapshot, entry: DocEntry) -> None:

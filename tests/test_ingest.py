@@ -191,3 +191,25 @@ def test_a_loaded_index_serves_without_tokens(tmp_path: Path, corpus: Path) -> N
     assert Retriever(s, store, loaded).search(q, emb.embed_query(q), k=3)
     assert loaded._tokens is None  # serving never read them
     assert loaded.tokens == built.tokens  # the next ingest does
+
+
+@pytest.mark.parametrize(
+    ("limit", "words"),
+    [({"max_document_chars": 15_000}, "characters"), ({"max_document_chunks": 20}, "passages")],
+)
+def test_a_document_over_the_limits_is_refused_before_embedding(
+    tmp_path: Path, corpus: Path, limit: dict[str, int], words: str
+) -> None:
+    big = "".join(f"Mening nummer {i} om en mycket lång rapport. " for i in range(500))
+    (corpus / "stor.md").write_text(f"---\ntitle: Stor\n---\n{big}\n", encoding="utf-8")
+    s = Settings(data_dir=tmp_path / "data", corpus_paths=[corpus], embedder="fake", **limit)
+    inner = FakeEmbeddings()
+    emb, store = _parts(s, inner)
+    report, snap = ingest(s, emb, store)
+    (failure,) = report.failures
+    assert Path(failure.path).name == "stor.md"
+    assert failure.reason.startswith("too big to index") and words in failure.reason
+    assert "ASSISTANT_MAX_DOCUMENT" in failure.reason
+    assert "stor.md" not in snap.documents
+    assert not any("Mening nummer 7 " in t for call in inner.calls for t in call)
+    assert not is_stale(s, snap)  # refused, and remembered as such until it changes
