@@ -258,7 +258,7 @@ def status() -> None:
                 "[yellow]The corpus changed since the last ingest: run `assistant ingest`."
             )
         if problem := feedback_problem(settings):
-            err.print(f"[yellow]Warning:[/yellow] {escape(str(problem))}")
+            err.print(f"[yellow]Warning:[/yellow] {escape(str(problem))}", soft_wrap=True)
 
 
 def _render(answer: Answer) -> None:
@@ -334,7 +334,10 @@ def serve(
 
         assistant = _assistant(settings)
         if problem := feedback_problem(settings):
-            err.print(f"[yellow]Ratings will not be saved:[/yellow] {escape(str(problem))}")
+            err.print(
+                f"[yellow]Ratings will not be saved:[/yellow] {escape(str(problem))}",
+                soft_wrap=True,
+            )
         launch(assistant, settings)
 
 
