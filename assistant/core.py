@@ -121,6 +121,7 @@ class Assistant:
             if current not in (self._snapshot.version_dir, self._unreadable):
                 try:
                     self._snapshot = Snapshot.load(self.settings.index_dir)
+                    self.store.reload()  # and the vectors that ingest added
                 except Exception:  # damaged: keep answering from the version in memory
                     log.exception(
                         "index version %s cannot be read (run `assistant doctor`); still "

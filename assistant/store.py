@@ -49,12 +49,31 @@ class VectorStore:
         slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", settings.embedder_id).strip("-")
         self.collection_name = f"{settings.chroma_collection}-{slug}"[:63]
         self.location = settings.chroma_url or str(settings.chroma_dir)
-        self._chroma = Chroma(
+        self._settings, self._embeddings = settings, embeddings
+        self._chroma = self._open()
+
+    def _open(self) -> Chroma:
+        return Chroma(
             collection_name=self.collection_name,
-            embedding_function=embeddings,
-            client=_client(settings),
+            embedding_function=self._embeddings,
+            client=_client(self._settings),
             collection_metadata={"hnsw:space": "cosine"},
         )
+
+    def reload(self) -> None:
+        """See what other processes wrote since this store was opened. A local Chroma loads
+        its vector index into memory once per process and folder, so the cached system is
+        forgotten and a new client loads the index afresh; searches already running finish
+        on the old one. A Chroma server needs none of this."""
+        if self._settings.chroma_url:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        key = str(self._settings.chroma_dir)
+        with SharedSystemClient._refcount_lock:
+            SharedSystemClient._identifier_to_system.pop(key, None)
+            SharedSystemClient._identifier_to_refcount.pop(key, None)
+        self._chroma = self._open()
 
     def ids(self) -> set[str]:
         return set(self._chroma.get(include=[])["ids"])

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.config import REPO_ROOT, Settings
+from assistant.core import Assistant
 from assistant.embeddings import CachedEmbeddings, FakeEmbeddings
 from assistant.index import Snapshot, idf_of
 from assistant.ingest import answer_sentences, ingest, is_stale
@@ -213,3 +218,25 @@ def test_a_document_over_the_limits_is_refused_before_embedding(
     assert "stor.md" not in snap.documents
     assert not any("Mening nummer 7 " in t for call in inner.calls for t in call)
     assert not is_stale(s, snap)  # refused, and remembered as such until it changes
+
+
+def test_a_running_assistant_sees_an_ingest_by_another_process(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("Ständiga förbättringar och lean ger effektivitet.\n")
+    env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ASSISTANT_CORPUS_PATHS": json.dumps([str(corpus)]),
+        "ASSISTANT_EMBEDDER": "fake",
+    }
+    cli = [sys.executable, "-m", "assistant", "ingest"]
+    subprocess.run(cli, env=env, check=True, capture_output=True)
+    s = Settings(data_dir=tmp_path / "data", corpus_paths=[corpus], embedder="fake")
+    server = Assistant(s)
+    q = "experiment och tillåtelse att misslyckas"
+    assert [h.chunk.doc_id for h in server.search(q, mode="dense")] == ["a.md"]
+    (corpus / "b.md").write_text("Förnyelse kräver experiment och tillåtelse att misslyckas.\n")
+    subprocess.run(cli, env=env, check=True, capture_output=True)  # while the server runs
+    for mode in ("dense", "keyword"):
+        assert server.search(q, mode=mode)[0].chunk.doc_id == "b.md", mode
