@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import sys
 from typing import Any
 
 import gradio as gr
@@ -249,8 +248,7 @@ def launch(
     settings = settings or assistant.settings
     warning = exposure_warning(settings)
     if warning:
-        log.warning(warning)
-        print(warning, file=sys.stderr)
+        log.warning(warning)  # on stderr also when logging is not configured
     app = build_app(assistant)
     app.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     auth = None
