@@ -23,6 +23,7 @@ from screenshots import SCRATCH, screenshot_path
 
 from assistant.config import Settings
 from assistant.core import Assistant
+from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
 from assistant.ui import launch
 
@@ -331,3 +332,34 @@ def test_coach_choice_is_explicit(app: App, tmp_path: Path) -> None:
         free.fill("digitalisering i små företag")
         page.get_by_role("button", name="Skapa underlag").click()
         page.locator("#pr-pack", has_text="Coachunderlag: digitalisering").wait_for(timeout=60_000)
+
+
+def test_a_failed_answer_has_no_thumbs_and_keeps_the_question(tmp_path: Path) -> None:
+    """A backend that fails midway: the chat says so, without thumbs, and the question is
+    back in the box."""
+    served = _serve(tmp_path / "failing")
+    app = next(served)
+    try:
+
+        def failing(question: str, history: Any = (), **_: Any) -> Iterator[str]:
+            yield "Ett påbörjat svar"
+            raise AssistantError("Språkmodellen svarar inte just nu.")
+
+        app.assistant.stream = failing  # type: ignore[method-assign]
+        with browser(tmp_path, DESKTOP) as page:
+            page.goto(app.url)
+            box = page.locator("#pr-input textarea")
+            box.wait_for(timeout=30_000)
+            box.fill("Vad är förnyelse?")
+            box.press("Enter")
+            error = page.locator("#pr-chat .pr-error", has_text="svarar inte just nu")
+            error.wait_for(timeout=30_000)
+            page.wait_for_timeout(300)
+            assert box.input_value() == "Vad är förnyelse?"
+            visible = page.evaluate(
+                """() => [...document.querySelectorAll('#pr-chat button[aria-label=Gilla]')]
+                    .filter((b) => b.offsetParent !== null).length"""
+            )
+            assert visible == 0
+    finally:
+        served.close()
