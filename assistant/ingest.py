@@ -23,7 +23,7 @@ from .embeddings import CachedEmbeddings
 from .errors import AssistantError
 from .index import DocEntry, Snapshot
 from .keyword import KeywordIndex
-from .loaders import LoadError, discover, load_document
+from .loaders import LoadError, discover, doc_id, load_document
 from .models import Chunk, IngestReport, LoadFailure
 from .sentences import split_sentences
 from .store import VectorStore
@@ -45,15 +45,31 @@ def chunking_key(settings: Settings) -> dict[str, int]:
     }
 
 
+def doc_root(path: Path, corpus: Sequence[Path]) -> Path:
+    """The folder a document's id is relative to: the corpus folder that holds it, however
+    the file was named (that folder, a subfolder or the file itself), so its id is the same
+    every time; for a file from anywhere else, the filesystem root, so its id is its full
+    path and never that of a corpus file (an upload of the same name)."""
+    p = path.resolve()
+    for folder in (c.resolve() for c in corpus):
+        if folder in p.parents:
+            return folder
+        if folder == p:  # a corpus entry that is a file
+            return p.parent
+    return Path(p.anchor)
+
+
 def doc_id_for(path: Path, root: Path) -> str:
-    return path.resolve().relative_to(root.resolve()).as_posix()
+    return doc_id(path, root)  # the id load_document gives the document
 
 
 def is_stale(settings: Settings, snapshot: Snapshot) -> bool:
     """True when the corpus files differ from what the index was built from."""
     files, _ = discover(list(settings.corpus_paths))
     try:
-        on_disk = {doc_id_for(p, r): file_hash(p) for p, r in files}
+        on_disk = {
+            doc_id_for(p, doc_root(p, settings.corpus_paths)): file_hash(p) for p, _ in files
+        }
     except OSError:
         return True
     roots = [p.resolve() for p in settings.corpus_paths]
@@ -164,17 +180,12 @@ def _plan(
         if not _under(Path(entry.path), roots):
             _keep(new, chunks, old, entry)
 
-    seen: set[str] = set()
-    for n, (path, root) in enumerate(files, 1):
-        if progress:
-            progress("load", n, len(files))
+    # first the files' bytes: unchanged documents are kept, and their bytes are known before
+    # any other file is read, so a copy of one is never indexed, whatever its name
+    todo: list[tuple[Path, Path, str, DocEntry | None, str]] = []
+    for path, _ in files:
+        root = doc_root(path, settings.corpus_paths)
         doc_id = doc_id_for(path, root)
-        if doc_id in seen or doc_id in new.documents:
-            report.failures.append(
-                LoadFailure(path=str(path), reason=f"another document already has id {doc_id!r}")
-            )
-            continue
-        seen.add(doc_id)
         prev = old.documents.get(doc_id)
         try:
             fhash = file_hash(path)
@@ -186,6 +197,19 @@ def _plan(
         if prev and prev.file_hash == fhash and prev.chunking == ckey:
             _keep(new, chunks, old, prev)
             report.unchanged.append(doc_id)
+        else:
+            todo.append((path, root, doc_id, prev, fhash))
+    held = {d.file_hash: d.id for d in new.documents.values()}
+
+    for n, (path, root, doc_id, prev, fhash) in enumerate(todo, 1):
+        if progress:
+            progress("load", n, len(todo))
+        if fhash in held:
+            same = held[fhash]
+            report.failures.append(
+                LoadFailure(path=str(path), reason=f"the same file as {same!r}: not indexed twice")
+            )
+            new.failed[doc_id] = fhash
             continue
         try:
             doc = load_document(path, root)
@@ -220,6 +244,7 @@ def _plan(
             chunk_ids=[c.id for c in doc_chunks],
             chunking=ckey,
         )
+        held[fhash] = doc_id
         (report.updated if prev else report.added).append(doc_id)
 
     report.removed = [d for d in old.documents if d not in new.documents]

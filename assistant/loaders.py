@@ -135,11 +135,15 @@ def load_all(paths: list[Path]) -> tuple[list[Document], list[LoadFailure]]:
 
 
 def doc_id(path: Path, root: Path) -> str:
-    """The path of ``path`` relative to ``root``, POSIX style (the file name if outside)."""
+    """The path of ``path`` relative to ``root``, POSIX style (the file name if outside; the
+    full path when ``root`` is the filesystem root)."""
+    p, r = path.resolve(), root.resolve()
+    if r == Path(r.anchor):
+        return p.as_posix()
     try:
-        return path.relative_to(root).as_posix()
+        return p.relative_to(r).as_posix()
     except ValueError:
-        return path.name
+        return p.name
 
 
 def prettify(stem: str) -> str:

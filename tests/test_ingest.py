@@ -155,7 +155,8 @@ def test_ingesting_one_extra_path_keeps_the_corpus(tmp_path: Path, corpus: Path)
     extra.mkdir()
     (extra / "notat.txt").write_text("Ett notat om svetsning och fixturer.", encoding="utf-8")
     report, after = ingest(s, emb, store, paths=[extra])
-    assert report.added == ["notat.txt"] and report.removed == []
+    assert report.added == [(extra / "notat.txt").resolve().as_posix()]  # not a corpus id
+    assert report.removed == []
     assert set(before.documents) < set(after.documents)
 
 
@@ -240,3 +241,44 @@ def test_a_running_assistant_sees_an_ingest_by_another_process(tmp_path: Path) -
     subprocess.run(cli, env=env, check=True, capture_output=True)  # while the server runs
     for mode in ("dense", "keyword"):
         assert server.search(q, mode=mode)[0].chunk.doc_id == "b.md", mode
+
+
+def test_a_file_keeps_its_id_however_it_is_named(tmp_path: Path, corpus: Path) -> None:
+    (corpus / "del").mkdir()
+    sub = corpus / "del" / "notat.md"
+    sub.write_text("Ett notat om svetsning och fixturer.\n", encoding="utf-8")
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, first = ingest(s, emb, store)
+    assert "del/notat.md" in first.documents
+    sub.write_text("Ett notat om svetsning, fixturer och robotceller.\n", encoding="utf-8")
+    report, snap = ingest(s, emb, store, paths=[Path(os.path.relpath(sub))])  # the file alone
+    assert report.updated == ["del/notat.md"] and report.added == report.removed == []
+    assert snap.documents.keys() == first.documents.keys()
+    assert not is_stale(s, snap)  # status agrees after ingesting one file
+    # a file of the same name from elsewhere is another document, with its full path as id
+    elsewhere = tmp_path / "hemma" / "notat.md"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("Ett annat notat om lackering.\n", encoding="utf-8")
+    report, snap = ingest(s, emb, store, paths=[elsewhere])
+    assert report.added == [elsewhere.resolve().as_posix()] and not report.failures
+    assert {c.doc_id for c in snap.chunks.values()} == set(snap.documents)
+
+
+def test_a_copy_of_an_indexed_file_is_reported_and_not_indexed_twice(
+    tmp_path: Path, corpus: Path
+) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, first = ingest(s, emb, store)
+    original = corpus / "samverkan-samverkan-samverkan.md"
+    copy = corpus / "a-kopia.md"  # sorts first: the indexed original still wins
+    shutil.copy(original, copy)
+    report, snap = ingest(s, emb, store)
+    (failure,) = report.failures
+    assert failure.path == str(copy) and original.name in failure.reason
+    assert "not indexed twice" in failure.reason
+    assert snap.documents.keys() == first.documents.keys()
+    assert not is_stale(s, snap)
+    report, _ = ingest(s, emb, store)  # said again on the next ingest, still not indexed
+    assert [f.path for f in report.failures] == [str(copy)] and not report.changed
