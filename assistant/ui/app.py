@@ -92,21 +92,33 @@ document.addEventListener("click", (event) => {
   target.focus({preventScroll: true});
 });
 // gradio labels each message with its raw content (HTML, escaped Markdown): screen readers
-// should read the message itself, where a chip reads "[1]"; and the tab overflow is Swedish
+// should read the message itself, where a chip reads "[1]". Gradio's own labels that it does
+// not translate get the interface language (set only when different: the observer sees its
+// own changes).
+const PR_SV = {
+  "More tabs": "Fler flikar", "Liked": "Gillad", "Disliked": "Ogillad",
+  "Copy table data": "Kopiera tabellen", "Fullscreen": "Helskärm",
+  "Exit fullscreen mode": "Lämna helskärm", "Open cell menu": "Öppna cellmenyn",
+  "Table actions": "Tabellåtgärder", "chatbot conversation": "Samtal",
+  "Gradio footer navigation": "Sidfot", "File upload": "Filuppladdning",
+  "Click to upload or drop files": "Klicka för att ladda upp, eller släpp filer här",
+};
+const PR_EN = Object.fromEntries(Object.entries(PR_SV).map(([en, sv]) => [sv, en]));
 new MutationObserver(() => {
   document.querySelectorAll("#pr-chat [data-testid][aria-label]").forEach((m) => {
     if (m.dataset.testid === "bot" || m.dataset.testid === "user") m.removeAttribute("aria-label");
   });
   document.querySelectorAll("#pr-chat button.example[aria-label^='Select example']")
     .forEach((b) => b.removeAttribute("aria-label"));  // read the example question itself
-  const en = document.querySelector("#pr-lang input[value='en']:checked");
-  document.querySelectorAll("button[aria-label='More tabs'], button[aria-label='Fler flikar']")
-    .forEach((b) => {
-      const label = en ? "More tabs" : "Fler flikar";  // set only when it differs: no loop
-      if (b.getAttribute("aria-label") !== label) b.setAttribute("aria-label", label);
+  const words = document.querySelector("#pr-lang input[value='en']:checked") ? PR_EN : PR_SV;
+  for (const name of ["aria-label", "title"]) {
+    document.querySelectorAll(`[${name}]`).forEach((el) => {
+      const label = words[el.getAttribute(name)];
+      if (label) el.setAttribute(name, label);
     });
+  }
 }).observe(document.documentElement, {
-  childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label"],
+  childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label", "title"],
 });
 </script>
 """
