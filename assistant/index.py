@@ -90,6 +90,7 @@ class Snapshot:
     failed: dict[str, str] = field(default_factory=dict)  # doc id -> hash of a file that failed
     built_at: str | None = None
     version_dir: Path | None = None
+    format: int = FORMAT  # of the files it was loaded from
     _tokens: dict[str, list[str]] | None = None
     _idf: dict[str, float] | None = None
     _doc_texts: dict[str, str] | None = None
@@ -131,15 +132,28 @@ class Snapshot:
             return cls()
         vdir = index_dir / pointer.read_text(encoding="utf-8").strip()
         manifest = json.loads((vdir / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT:
-            return cls()  # an older layout: the next ingest rebuilds it
+        if manifest.get("format") not in (1, FORMAT):
+            return cls()  # an unknown layout: the next ingest rebuilds it
         docs = {d["id"]: DocEntry(**d) for d in manifest["documents"]}
         metas = {d.id: DocMeta.model_validate(d.meta) for d in docs.values()}
         rows: dict[str, _Row] = {}
+        tokens: dict[str, list[str]] | None = None
         with (vdir / "chunks.jsonl").open(encoding="utf-8") as f:
-            for line in f:
-                cid, *row = json.loads(line)
-                rows[cid] = tuple(row)  # type: ignore[assignment]
+            if manifest["format"] == 1:  # until the next ingest rewrites it: chunk and tokens
+                tokens = {}
+                for line in f:
+                    old = json.loads(line)
+                    c = old["chunk"]
+                    rows[c["id"]] = (
+                        *(c[k] for k in ("doc_id", "index", "start", "end", "section", "page")),
+                        c["text"],
+                    )  # type: ignore[assignment]
+                    tokens[c["id"]] = old["tokens"]
+            else:
+                for line in f:
+                    cid, *row = json.loads(line)
+                    rows[cid] = tuple(row)  # type: ignore[assignment]
+        idf = vdir / "idf.json"
         return cls(
             documents=docs,
             chunks=ChunkTable(rows, metas),
@@ -147,7 +161,9 @@ class Snapshot:
             failed=manifest.get("failed", {}),
             built_at=manifest.get("built_at"),
             version_dir=vdir,
-            _idf=json.loads((vdir / "idf.json").read_text(encoding="utf-8")),
+            format=manifest["format"],
+            _tokens=tokens,
+            _idf=json.loads(idf.read_text(encoding="utf-8")) if idf.exists() else None,
         )
 
     @property

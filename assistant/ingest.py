@@ -21,7 +21,7 @@ from .chunking import chunk_document
 from .config import Settings
 from .embeddings import CachedEmbeddings
 from .errors import AssistantError
-from .index import DocEntry, Snapshot
+from .index import FORMAT, DocEntry, Snapshot
 from .keyword import KeywordIndex
 from .loaders import LoadError, discover, doc_id, load_document
 from .models import Chunk, IngestReport, LoadFailure
@@ -145,7 +145,8 @@ def ingest(
         missing = [c for c in new.chunks.values() if c.id not in in_store]
         if missing:
             embed_and_store(embeddings, store, missing, progress)
-        if report.changed or old.version_dir is None or new.failed != old.failed:
+        rewrite = old.version_dir is None or old.format != FORMAT or new.failed != old.failed
+        if report.changed or rewrite:
             ids = list(new.chunks)
             new.keyword = KeywordIndex.build(ids, [new.tokens[i] for i in ids])
             new.write(settings.index_dir)

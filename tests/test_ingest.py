@@ -282,3 +282,28 @@ def test_a_copy_of_an_indexed_file_is_reported_and_not_indexed_twice(
     assert not is_stale(s, snap)
     report, _ = ingest(s, emb, store)  # said again on the next ingest, still not indexed
     assert [f.path for f in report.failures] == [str(copy)] and not report.changed
+
+
+def test_an_index_of_the_previous_format_serves_until_ingest_rewrites_it(
+    tmp_path: Path, corpus: Path
+) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, built = ingest(s, emb, store)
+    vdir = built.version_dir
+    assert vdir is not None
+    # the files as the previous version wrote them: a pydantic chunk and its tokens per line
+    manifest = json.loads((vdir / "manifest.json").read_text(encoding="utf-8"))
+    (vdir / "manifest.json").write_text(json.dumps({**manifest, "format": 1}), encoding="utf-8")
+    with (vdir / "chunks.jsonl").open("w", encoding="utf-8") as f:
+        for cid, c in built.chunks.items():
+            f.write(json.dumps({"chunk": c.model_dump(), "tokens": built.tokens[cid]}) + "\n")
+    (vdir / "idf.json").unlink()
+    (vdir / "tokens.jsonl").unlink()
+    old = Snapshot.load(s.index_dir)
+    assert dict(old.chunks) == dict(built.chunks) and old.idf == pytest.approx(built.idf)
+    inner = FakeEmbeddings()
+    emb2, store2 = _parts(s, inner)
+    report, new = ingest(s, emb2, store2)
+    assert not report.changed and inner.calls == []  # nothing embedded again
+    assert new.version_dir != vdir and Snapshot.load(s.index_dir).format == 2
