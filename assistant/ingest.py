@@ -66,10 +66,10 @@ def doc_id_for(path: Path, root: Path) -> str:
 def is_stale(settings: Settings, snapshot: Snapshot) -> bool:
     """True when the corpus files differ from what the index was built from."""
     files, _ = discover(list(settings.corpus_paths))
+    on_disk: dict[str, str] = {}
     try:
-        on_disk = {
-            doc_id_for(p, doc_root(p, settings.corpus_paths)): file_hash(p) for p, _ in files
-        }
+        for p, _ in files:  # the first file of an id is the one ingest indexes
+            on_disk.setdefault(doc_id_for(p, doc_root(p, settings.corpus_paths)), file_hash(p))
     except OSError:
         return True
     roots = [p.resolve() for p in settings.corpus_paths]
@@ -184,9 +184,16 @@ def _plan(
     # first the files' bytes: unchanged documents are kept, and their bytes are known before
     # any other file is read, so a copy of one is never indexed, whatever its name
     todo: list[tuple[Path, Path, str, DocEntry | None, str]] = []
+    seen: set[str] = set()
     for path, _ in files:
         root = doc_root(path, settings.corpus_paths)
         doc_id = doc_id_for(path, root)
+        if doc_id in seen or doc_id in new.documents:  # e.g. two corpus folders' x.md
+            report.failures.append(
+                LoadFailure(path=str(path), reason=f"another document already has id {doc_id!r}")
+            )
+            continue
+        seen.add(doc_id)
         prev = old.documents.get(doc_id)
         try:
             fhash = file_hash(path)

@@ -307,3 +307,17 @@ def test_an_index_of_the_previous_format_serves_until_ingest_rewrites_it(
     report, new = ingest(s, emb2, store2)
     assert not report.changed and inner.calls == []  # nothing embedded again
     assert new.version_dir != vdir and Snapshot.load(s.index_dir).format == 2
+
+
+def test_two_corpus_folders_with_the_same_file_name(tmp_path: Path) -> None:
+    one, two = tmp_path / "ett", tmp_path / "tva"
+    for folder, text in ((one, "Svetsning i cellen."), (two, "Lackering i linjen.")):
+        folder.mkdir()
+        (folder / "notat.md").write_text(text + "\n", encoding="utf-8")
+    s = Settings(data_dir=tmp_path / "data", corpus_paths=[one, two], embedder="fake")
+    emb, store = _parts(s)
+    report, snap = ingest(s, emb, store)
+    assert list(snap.documents) == ["notat.md"]
+    (failure,) = report.failures
+    assert failure.path == str(two / "notat.md") and "already has id" in failure.reason
+    assert not is_stale(s, snap)
