@@ -221,6 +221,7 @@ def test_phone_layout_stacks_and_fits(app: App, tmp_path: Path) -> None:
         assert too_wide == []
         assert english_labels(page) == []
         page.wait_for_timeout(500)
+        page.evaluate("window.scrollTo(0, 0)")  # the title in the picture too
         shot = screenshot("chat-mobile.png")
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot))

@@ -281,7 +281,7 @@ def launch(
         ssr_mode=False,
         mcp_server=False,
         enable_monitoring=False,
-        footer_links=["settings"],
+        footer_links=[],  # one "Inställningar": the settings tab (gradio's own would be a second)
         theme=theme(),
         css=CSS,
         head=HEAD,
