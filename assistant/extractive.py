@@ -658,7 +658,7 @@ def _completion(
     end = last.doc_start + len(last.text)
     announces = bool(_ANNOUNCES.search(last.text))
     for c in g.candidates:
-        if c.doc_id != last.doc_id or c.doc_start <= last.doc_start:
+        if c.doc_id != last.doc_id or c.doc_start < end:
             continue
         names = announces and bool(_NAMES_EXAMPLE.match(c.text))
         if not (names or is_anaphoric(c.text)):

@@ -162,6 +162,26 @@ def test_a_sentence_that_points_back_comes_with_the_one_before_it(assistant: Ass
     check_citations(ext)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad gör man mer på landsbygden?",
+        "Vilken organisation är Produktionslyftet en del av?",
+        "Kan vi som företag få bidrag från Tillväxtverket?",
+        "Vad vill Produktionslyftet förstärka under 2020?",
+    ],
+)
+def test_no_sentence_is_shown_twice(assistant: Assistant, question: str) -> None:
+    # a pointing-back lead is shown with the sentence before it; what follows it must start
+    # after it, not repeat it
+    ext = ask(assistant, question, model(anaphora=5.0, focus=1.0, dense=1.0, extra_min=0.0))
+    body = ext.text.replace("\n", " ").replace("**", "")
+    for sentence in ext.sentences:
+        for part in sentence.text.split("\n"):
+            assert body.count(part.strip()) == 1, part
+    check_citations(ext)
+
+
 def test_at_most_two_further_sentences_and_none_below_the_bar(assistant: Assistant) -> None:
     q = "Vad är förnyelse i produktion?"
     few = ask(assistant, q, model(dense=1.0, focus=1.0, extra_min=0.999))
