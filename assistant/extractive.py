@@ -94,6 +94,19 @@ _LIST_INTRO = re.compile(
     r"seven|eight|nine|ten|following)\s+\w+",
     re.IGNORECASE,
 )
+# a sentence that announces several things without naming them ("har inlett flera
+# samarbeten", "ett axplock av initiativ"), and one that goes on to name them
+_ANNOUNCES = re.compile(
+    r"\b(flera|ett antal|ett par|några|olika|ett axplock|en rad|several|a number of|"
+    r"various|a few|a range of)\b",
+    re.IGNORECASE,
+)
+_NAMES_EXAMPLE = re.compile(
+    r"\W*(här kan (vi|jag) nämna|ett (annat )?exempel|exempel på detta|bland annat|"
+    r"till exempel|t ?ex|dessa|de är|det är|for example|for instance|these|they are|"
+    r"examples)",
+    re.IGNORECASE,
+)
 _ITEM = re.compile(r"\s*(\d{1,2})\.\s")
 _ITEM_LINE = re.compile(r"(?m)^(\d{1,2})\.\s")
 _BRACKETED_NUMBER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -483,6 +496,8 @@ def compose(
     """Lead with the best sentence, add up to MAX_EXTRA that are likely and add something."""
     q = g.question
     order = sorted(range(len(g.candidates)), key=lambda i: -g.candidates[i].logit)
+    if q.ordinal is not None:
+        order = _asked_item_first(g, order, q.ordinal)
     lead = g.candidates[order[0]]
     chosen = [order[0]]
     for i in order[1:]:
@@ -508,6 +523,26 @@ def compose(
         if group:
             groups.append(group)
     return _render(groups, g, model, lang, analysis or q.as_dict())
+
+
+def _asked_item_first(g: Gathered, order: list[int], ordinal: int) -> list[int]:
+    """An asked numbered item leads, from its title: "det tredje området" is the third
+    item of the list that scores best, whatever an introduction scores."""
+    cands = g.candidates
+    best = next((i for i in order if cands[i].item == ordinal), None)
+    if best is None:
+        return order
+    b = cands[best]
+    titles = [
+        i
+        for i in order
+        if cands[i].item_title
+        and cands[i].item == ordinal
+        and cands[i].doc_id == b.doc_id
+        and cands[i].doc_start <= b.doc_start
+    ]
+    first = max(titles, key=lambda i: cands[i].doc_start) if titles else best
+    return [first, *(i for i in order if i != first)]
 
 
 @dataclass
@@ -621,11 +656,15 @@ def _completion(
     if snapshot is None or last.item is not None:
         return []
     end = last.doc_start + len(last.text)
+    announces = bool(_ANNOUNCES.search(last.text))
     for c in g.candidates:
-        if c.doc_id != last.doc_id or c.doc_start <= last.doc_start or not is_anaphoric(c.text):
+        if c.doc_id != last.doc_id or c.doc_start < end:
+            continue
+        names = announces and bool(_NAMES_EXAMPLE.match(c.text))
+        if not (names or is_anaphoric(c.text)):
             continue
         gap = snapshot.doc_text(c.doc_id)[end : c.doc_start]
-        if not gap.strip() and "\n\n" not in gap and c.prob >= model.extra_min:
+        if not gap.strip() and "\n\n" not in gap and (names or c.prob >= model.extra_min):
             return [_Unit.of(c, None)]
     return []
 

@@ -100,6 +100,34 @@ def test_an_asked_item_leads_with_its_explanation_and_no_other_item(assistant: A
     check_citations(ext)
 
 
+def test_an_asked_item_leads_from_its_title_whatever_the_introduction_scores(
+    assistant: Assistant,
+) -> None:
+    # the list's introduction wins on the words; the third item was asked for
+    ext = ask(
+        assistant,
+        "Och det tredje området för att lyckas med förnyelse i produktion?",
+        model(focus=5.0, overlap=5.0, item=0.1),
+    )
+    assert ext.sentences[0].text.startswith(AREAS[2])
+    assert ext.text.startswith(AREAS[2])
+    check_citations(ext)
+
+
+def test_a_lead_that_announces_several_things_brings_the_sentence_that_names_them(
+    assistant: Assistant,
+) -> None:
+    ext = ask(
+        assistant,
+        "Vilka samarbeten med andra aktörer har Produktionslyftet inlett?",
+        model(focus=5.0, overlap=1.0, extra_min=0.999),
+    )
+    lead = ext.sentences[0].text
+    assert lead.startswith("Förutom alla intressanta möten med företag har vi också inlett flera")
+    assert "Här kan vi nämna Chalmers" in lead  # what "flera samarbeten" announced
+    check_citations(ext)
+
+
 def test_a_list_question_gets_the_list_as_its_lead(assistant: Assistant) -> None:
     ext = ask(
         assistant,
@@ -131,6 +159,26 @@ def test_a_sentence_that_points_back_comes_with_the_one_before_it(assistant: Ass
     lead = ext.sentences[0].text
     first, _, second = lead.partition(". ")
     assert extractive.is_anaphoric(second) and not extractive.is_anaphoric(first)
+    check_citations(ext)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad gör man mer på landsbygden?",
+        "Vilken organisation är Produktionslyftet en del av?",
+        "Kan vi som företag få bidrag från Tillväxtverket?",
+        "Vad vill Produktionslyftet förstärka under 2020?",
+    ],
+)
+def test_no_sentence_is_shown_twice(assistant: Assistant, question: str) -> None:
+    # a pointing-back lead is shown with the sentence before it; what follows it must start
+    # after it, not repeat it
+    ext = ask(assistant, question, model(anaphora=5.0, focus=1.0, dense=1.0, extra_min=0.0))
+    body = ext.text.replace("\n", " ").replace("**", "")
+    for sentence in ext.sentences:
+        for part in sentence.text.split("\n"):
+            assert body.count(part.strip()) == 1, part
     check_citations(ext)
 
 
