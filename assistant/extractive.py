@@ -82,6 +82,8 @@ REFUSAL_FEATURES = (
 )
 _FEATURE = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
 TOP_FOR_KIND = 3
+RELATION_LEADS = ("funds", "part_of", "led_by")  # relations whose statement leads
+RELATION_WITHIN = 3  # … when it is among this many best candidates
 MAX_EXTRA = 2
 MIN_CHARS = 20
 MAX_CHARS = 600
@@ -383,14 +385,14 @@ def gather(
                 1.0, sum(weight(t) for t in terms_expanded & words) / terms_weight
             )
         if q.typed:
-            found = kind_span(q.kind, c.text) is not None
+            found = kind_span(q.kind, c.text, q.names) is not None
             f[idx["kind"]], f[idx["kind_absent"]] = float(found), float(not found)
         if q.kind in CUED:
             f[idx["cue"]] = float(has_cue(q.kind, c.text))
         if q.ordinal is not None and c.item is not None:
             f[idx["item"]] = float(c.item == q.ordinal)
             f[idx["item_other"]] = float(c.item != q.ordinal)
-        f[idx["relation"]] = float(has_relation(q.relation, c.text))
+        f[idx["relation"]] = float(has_relation(q.relation, c.text, q.names))
         if name_tokens:
             f[idx["names"]] = sum(bool(n & words) for n in name_tokens) / len(name_tokens)
         f[idx["anaphora"]] = float(is_anaphoric(c.text))
@@ -481,9 +483,23 @@ def answer(
     p_refuse = refusal_probability(g, model)
     analysis["refusal_probability"] = round(p_refuse, 4)
     threshold = model.refusal_threshold if refusal_threshold is None else refusal_threshold
-    if p_refuse > threshold:
+    unmet = unmet_relation(g)
+    if unmet:
+        analysis["unmet_relation"] = g.question.relation
+    # a threshold of 1 or more turns refusals off, the rule included
+    if p_refuse > threshold or (unmet and threshold < 1.0):
         return _refusal(g, lang, analysis)
     return compose(g, model, lang, snapshot, analysis)
+
+
+def unmet_relation(g: Gathered) -> bool:
+    """Funding *to the asker* was asked ("Kan vi som företag få bidrag från …?") and no
+    sentence says anyone gives funding to companies: a sentence on the funder's grant to the
+    programme reads as "yes", so the answer is a refusal whatever the scores."""
+    idx = _FEATURE["relation"]
+    return g.question.relation == "funding_to_asker" and not any(
+        c.features[idx] for c in g.candidates
+    )
 
 
 def compose(
@@ -498,6 +514,8 @@ def compose(
     order = sorted(range(len(g.candidates)), key=lambda i: -g.candidates[i].logit)
     if q.ordinal is not None:
         order = _asked_item_first(g, order, q.ordinal)
+    elif q.relation in RELATION_LEADS:
+        order = _asked_relation_first(g, order)
     lead = g.candidates[order[0]]
     chosen = [order[0]]
     for i in order[1:]:
@@ -542,6 +560,18 @@ def _asked_item_first(g: Gathered, order: list[int], ordinal: int) -> list[int]:
         and cands[i].doc_start <= b.doc_start
     ]
     first = max(titles, key=lambda i: cands[i].doc_start) if titles else best
+    return [first, *(i for i in order if i != first)]
+
+
+def _asked_relation_first(g: Gathered, order: list[int]) -> list[int]:
+    """When a relation is asked ("Vem finansierar …?", "… en del av?"), the best of the top
+    candidates that states it leads: near the top, the relation decides the answer more than
+    the rank of its passage does."""
+    idx = _FEATURE["relation"]
+    top = order[:RELATION_WITHIN]
+    first = next((i for i in top if g.candidates[i].features[idx]), None)
+    if first is None:
+        return order
     return [first, *(i for i in order if i != first)]
 
 
@@ -706,7 +736,7 @@ def _render(
     for k, u in enumerate(units):
         shown = _display(u.text)
         if k == 0 and g.question.typed:
-            shown = _emphasise(shown, g.question.kind)
+            shown = _emphasise(shown, g.question.kind, g.question.names)
         prev = units[k - 1] if k else None
         if prev is None:
             sep = ""
@@ -725,8 +755,8 @@ def _render(
     return Extract(text, sentences, list(cites.values()), False, hits, analysis)
 
 
-def _emphasise(text: str, kind: str) -> str:
-    span = kind_span(kind, text)
+def _emphasise(text: str, kind: str, asked: Sequence[str] = ()) -> str:
+    span = kind_span(kind, text, asked)
     if span is None:
         return text
     a, b = span

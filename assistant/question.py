@@ -17,7 +17,7 @@ duration for "hur länge", an organisation's name for "vilken organisation", and
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -445,7 +445,7 @@ _CUES: dict[str, re.Pattern[str]] = {
 _RELATION_CUES: dict[str, re.Pattern[str]] = {
     "part_of": re.compile(r"\b(en del av|är del av|tillhör|ingår i|part of)\b", _I),
     "led_by": re.compile(r"\b(programchef\w*|programdirektör\w*|ledare|leds|chef\w*)\b", _I),
-    "funds": re.compile(r"\b(finansiär\w*|finansier\w*|bidrag\w*|stöds av|stöd)\b", _I),
+    "funds": re.compile(r"\b(finansiär\w*|finansier\w*|\w*bidrag\w*|stöds av|stöd)\b", _I),
     "funding_to_asker": re.compile(
         r"\b(bidrag|stöd|finansiering)\w*\b.{0,60}\b(till|för) (företag|små och medelstora|smf)",
         _I,
@@ -458,8 +458,20 @@ _ANAPHORA = re.compile(
 )
 
 
-def kind_span(kind: str, sentence: str) -> tuple[int, int] | None:
-    """Where ``sentence`` holds an answer of the asked ``kind`` (typed kinds only), or None."""
+def kind_span(kind: str, sentence: str, asked: Sequence[str] = ()) -> tuple[int, int] | None:
+    """Where ``sentence`` holds an answer of the asked ``kind`` (typed kinds only), or None.
+    A name the question itself holds (``asked``) is what it asks about, not an answer: "Vem
+    finansierar Produktion2030?" is not answered by a sentence naming only Produktion2030."""
+    if asked and kind in ("person", "organisation", "place"):
+        pattern = {"person": _PERSON, "organisation": _ORG, "place": _PLACE}[kind]
+        if kind == "person" and not _PERSON_CUE.search(sentence):
+            return None
+        named = [a.lower() for a in asked if a]
+        for m in pattern.finditer(sentence):
+            found = m.group(0).strip().lower()
+            if not any(found.startswith(n) or n.startswith(found) for n in named):
+                return m.span()
+        return None
     match: re.Match[str] | None = None
     if kind == "duration":
         match = _DURATION.search(sentence)
@@ -489,9 +501,27 @@ def has_cue(kind: str, sentence: str) -> bool:
     return bool(pattern and pattern.search(sentence))
 
 
-def has_relation(relation: str | None, sentence: str) -> bool:
+def has_relation(relation: str | None, sentence: str, names: Sequence[str] = ()) -> bool:
+    """The sentence states the asked relation. For *who funds X* (``names`` holds X), a
+    sentence where X is the one that funds ("X går in som finansiär i …", "bidraget från X")
+    states the opposite and does not count."""
     pattern = _RELATION_CUES.get(relation or "")
-    return bool(pattern and pattern.search(sentence))
+    if not (pattern and pattern.search(sentence)):
+        return False
+    return not (relation == "funds" and any(_funds_others(n, sentence) for n in names))
+
+
+def _funds_others(name: str, sentence: str) -> bool:
+    n = re.escape(name)
+    return bool(
+        re.search(
+            rf"\b{n}\w*\s+(går in som|är|blir|agerar som)\s+(en\s+|ny\s+)?finansiär|"
+            rf"\b{n}\w*\s+(finansierar|bekostar|stöder|stöttar|funds|finances|supports)\b|"
+            rf"\b(\w*bidrag\w*|stöd\w*|finansiering\w*|funding|grant)\s+(från|from)\s+{n}",
+            sentence,
+            _I,
+        )
+    )
 
 
 def is_anaphoric(sentence: str) -> bool:

@@ -128,6 +128,27 @@ def test_a_lead_that_announces_several_things_brings_the_sentence_that_names_the
     check_citations(ext)
 
 
+def test_a_stated_relation_leads_and_its_direction_counts(assistant: Assistant) -> None:
+    # who funds Produktion2030: the sentence where it is funded, not where it funds
+    ext = ask(assistant, "Vem finansierar Produktion2030?", model(relation=5.0, kind=1.0))
+    assert "stöds av VINNOVA" in ext.sentences[0].text
+    assert "**VINNOVA" in ext.text  # the answer in bold, not the name asked about
+    ext = ask(assistant, "Vem finansierar Produktionslyftet?", model(relation=5.0, kind=1.0))
+    assert "går in som finansiär i Produktionslyftet" in ext.sentences[0].text
+    check_citations(ext)
+
+
+def test_a_grant_to_us_that_no_sentence_states_is_refused_whatever_the_scores(
+    assistant: Assistant,
+) -> None:
+    # the documents tell of Tillväxtverket's grant to the programme, which reads as "yes"
+    m = model(refuse=False, focus=5.0)
+    ext = ask(assistant, "Kan vi som företag få bidrag från Tillväxtverket?", m)
+    assert ext.refusal and ext.analysis["unmet_relation"] == "funding_to_asker"
+    assert ext.text.startswith(extractive.REFUSAL["sv"])
+    assert not ask(assistant, "Vem finansierar Produktionslyftet?", m).refusal
+
+
 def test_a_list_question_gets_the_list_as_its_lead(assistant: Assistant) -> None:
     ext = ask(
         assistant,

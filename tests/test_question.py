@@ -216,6 +216,26 @@ def test_kind_span(kind: str, sentence: str, held: str | None) -> None:
         assert held in got or got in held
 
 
+def test_a_name_the_question_holds_is_not_the_answer_of_its_kind() -> None:
+    sentence = "Produktion2030 är ett program som stöds av VINNOVA, Energimyndigheten och Formas."
+    span = kind_span("organisation", sentence, ("Produktion2030",))
+    assert span is not None and sentence[span[0] : span[1]].strip().startswith("VINNOVA")
+    only_subject = "Produktion2030 går in som finansiär i kvalitetssäkring."
+    assert kind_span("organisation", only_subject, ("Produktion2030",)) is None
+    assert kind_span("organisation", only_subject) is not None  # nothing asked: it counts
+
+
+def test_who_funds_x_is_not_answered_by_x_funding_someone_else() -> None:
+    gives = "där Produktion2030 går in som finansiär i Produktionslyftet."
+    assert has_relation("funds", gives, ("Produktionslyftet",))  # who funds Produktionslyftet
+    assert not has_relation("funds", gives, ("Produktion2030",))  # who funds Produktion2030
+    got = "Produktion2030 är ett program som stöds av VINNOVA."
+    assert has_relation("funds", got, ("Produktion2030",))
+    grant = "verksamhetsbidraget från Tillväxtverket ger oss en stabil grund"
+    assert not has_relation("funds", grant, ("Tillväxtverket",))
+    assert has_relation("funds", grant, ("Produktionslyftet",))
+
+
 def test_cues_relations_and_anaphora() -> None:
     assert has_cue("definition", "Explorativ innovation, vilket vi här benämner förnyelse.")
     assert has_cue("reason", "Det behövs för att skapa en robust organisation.")
