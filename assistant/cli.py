@@ -156,7 +156,11 @@ def ingest(
             report = assistant.ingest(paths or None, progress=progress)
         console.print(ingest_summary(report, len(assistant.snapshot.documents)))
         for f in report.failures:
-            err.print(f"[yellow]Could not index[/yellow] {escape(f.path)}: {escape(f.reason)}")
+            # soft_wrap: the terminal wraps it, so a copied path has no line break in it
+            err.print(
+                f"[yellow]Could not index[/yellow] {escape(f.path)}: {escape(f.reason)}",
+                soft_wrap=True,
+            )
         read = report.added or report.updated or report.unchanged
         missing = any(not Path(p).exists() for p in paths or settings.corpus_paths)
         if report.failures and (paths or missing or not read):
