@@ -59,6 +59,8 @@ TEXT: dict[str, dict[str, str]] = {
         "comment_send": "Skicka",
         "feedback_saved": "Tack, ditt betyg är sparat. Skriv gärna en kommentar.",
         "feedback_removed": "Återkopplingen är borttagen.",
+        "feedback_unavailable": "Återkopplingen kunde inte sparas just nu (felet är loggat "
+        "åt administratören). Chatten fungerar som vanligt.",
         "comment_saved": "Tack för kommentaren!",
         "feedback_only_answers": "Det går bara att betygsätta assistentens svar.",
         "feedback_bad_rating": "Ett betyg är 1 (bra), -1 (dåligt) eller 0 (ta tillbaka).",
@@ -180,6 +182,8 @@ TEXT: dict[str, dict[str, str]] = {
         "comment_send": "Send",
         "feedback_saved": "Thank you, your rating is saved. Feel free to add a comment.",
         "feedback_removed": "Your feedback was removed.",
+        "feedback_unavailable": "Your feedback could not be saved right now (the error is logged "
+        "for the administrator). The chat works as usual.",
         "comment_saved": "Thank you for the comment!",
         "feedback_only_answers": "Only the assistant's answers can be rated.",
         "feedback_bad_rating": "A rating is 1 (good), -1 (bad) or 0 (take it back).",

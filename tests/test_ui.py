@@ -318,6 +318,19 @@ def test_comment_is_kept_when_the_box_loses_focus(tmp_path: Path) -> None:
     assert len(store.get(fid).comment or "") == 2000  # type: ignore[union-attr]
 
 
+def test_a_damaged_feedback_database_leaves_the_chat_calm(tmp_path: Path) -> None:
+    db = tmp_path / "f.db"
+    db.write_bytes(b"not a database at all, " * 200)
+    panel = FeedbackPanel(FeedbackStore(db))
+    answer = Answer(question="q", standalone_question="q", text="Svar. [1]", language="sv",
+                    backend="extractive")  # fmt: skip
+    rec = {"question": "q", "history": [], "answer": answer.model_dump(mode="json")}
+    *_rest, status = panel.rate(1, 1, None, {"1": rec}, "sv")
+    assert "kunde inte sparas" in status and str(tmp_path) not in status
+    assert "could not be saved" in panel.keep_comment(7, "Bra", "en")
+    assert db.read_bytes().startswith(b"not a database")  # left as it was, for doctor
+
+
 def test_rating_a_question_is_refused_calmly(served: Served) -> None:
     client = served.new_client()
     chat(client, QUESTION)

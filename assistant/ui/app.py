@@ -15,7 +15,7 @@ import gradio as gr
 
 from ..config import Settings
 from ..core import Assistant
-from ..feedback import FeedbackStore
+from ..feedback import FeedbackStore, open_store
 from ..ui_text import LANGUAGE_CHOICES, text
 from .chat import ChatPanel
 from .coach import CoachPanel
@@ -129,7 +129,7 @@ def build_app(assistant: Assistant, *, feedback: FeedbackStore | None = None) ->
     settings = assistant.settings
     lang0 = settings.ui_language
     chat = ChatPanel(assistant)
-    rating = FeedbackPanel(feedback or FeedbackStore(settings.feedback_db))
+    rating = FeedbackPanel(feedback or open_store(settings))
     coach = CoachPanel(assistant)
     docs = DocumentsPanel(assistant)
     admin = SettingsPanel(settings)

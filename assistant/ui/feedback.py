@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import gradio as gr
 
+from ..errors import AssistantError
 from ..feedback import FeedbackStore
 from ..models import Answer, Turn
 from ..ui_text import text
 from .render import clean_input, render_notices
 
 MAX_COMMENT_CHARS = 2000
+log = logging.getLogger(__name__)
 
 
 class FeedbackPanel:
@@ -78,7 +81,20 @@ class FeedbackPanel:
         return [gr.update(value=text(lang, "comment_send"))]
 
     # --- handlers ----------------------------------------------------------------------
-    def rate(
+    def rate(self, *args: Any) -> tuple[Any, ...]:
+        """``_rate``; a store that cannot be written (a damaged database) leaves the chat as it
+        was and says so in the user's language; the details go to the log, not the user."""
+        try:
+            return self._rate(*args)
+        except AssistantError as exc:
+            log.error("feedback not stored: %s", exc)
+            lang = args[-1]
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), self._unavailable(lang)
+
+    def _unavailable(self, lang: str) -> Any:
+        return render_notices([text(lang, "feedback_unavailable")])
+
+    def _rate(
         self,
         index: float | int | None,
         rating: float | int | None,
@@ -138,5 +154,9 @@ class FeedbackPanel:
         comment = clean_input(comment).strip()[:MAX_COMMENT_CHARS]
         if feedback_id is None or not comment:
             return gr.skip()
-        self.store.set_comment(int(feedback_id), comment)
+        try:
+            self.store.set_comment(int(feedback_id), comment)
+        except AssistantError as exc:
+            log.error("comment not stored: %s", exc)
+            return self._unavailable(lang)
         return render_notices([text(lang, "comment_saved")])
