@@ -131,6 +131,7 @@ TOPICS: tuple[Topic, ...] = (
     ),
 )
 
+_AREA_NAMED = {"sv": "området ”{}”", "en": "the area “{}”"}
 _SECTIONS: dict[str, dict[str, str]] = {
     "sv": {
         "free": "fritt",
@@ -531,7 +532,9 @@ def _agenda(
     shape = names[topic.shape] if topic else names["free"]
     free = f"{names['agenda']} {names['free']}"
     lines = sections.get(f"{names['agenda']} {shape}") or sections.get(free, [])
-    values = {"topic": title, "points": len(points), "questions": len(own) + len(closing)}
+    # an area's title is an imperative ("Omfamna det okända …"): named as the area it is
+    shown = _AREA_NAMED[lang].format(title) if topic and topic.shape == "area" else title
+    values = {"topic": shown, "points": len(points), "questions": len(own) + len(closing)}
     intro = _fill(" ".join(sections.get(names["intro"], [])), **values)
     agenda: list[AgendaItem] = []
     for item in _items(lines):

@@ -128,6 +128,8 @@ def test_every_topic_gives_a_complete_pack(assistant: Assistant, topic) -> None:
     assert len(pack.questions) >= 5
     assert pack.total_minutes == 90 and pack.agenda
     assert topic.title_sv in pack.introduction
+    if topic.shape == "area":  # "om området ”Omfamna det okända …”", not "om Omfamna …"
+        assert f"om området ”{topic.title_sv}”" in pack.introduction
 
 
 @pytest.mark.parametrize(
