@@ -34,7 +34,8 @@ class KeywordIndex:
         ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
         if not ids:
             return cls([], None)
-        return cls(ids, bm25s.BM25.load(str(directory / "bm25")))
+        # memory-mapped: a search reads only its tokens' columns, the rest stays on disk
+        return cls(ids, bm25s.BM25.load(str(directory / "bm25"), mmap=True))
 
     def search(self, tokens: Sequence[str], k: int) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; chunks sharing no token are left out."""
