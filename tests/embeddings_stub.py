@@ -18,20 +18,18 @@ import base64
 import json
 import threading
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import numpy as np
+from stub_server import StubHTTPServer, StubServer
 
 from assistant.embeddings import FakeEmbeddings
 
 SCALE = 3.0
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
+class _Server(StubHTTPServer):
     stub: EmbeddingStub
 
 
@@ -88,19 +86,20 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-class EmbeddingStub:
+class EmbeddingStub(StubServer):
     """A scripted OpenAI-compatible embedding server on 127.0.0.1."""
 
+    handler = _Handler
+    server_class = _Server
+
     def __init__(self) -> None:
+        super().__init__()
         self.fake = FakeEmbeddings()
         self.requests: list[dict[str, Any]] = []  # every request body, in order
         self.inputs: list[list[str]] = []  # the texts of each request
         self.auth: list[str] = []  # the Authorization header of each request
         self._failures: deque[tuple[int, str, float]] = deque()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     def fail(
         self, status: int, *, times: int = 1, text: str = "stub failure", delay: float = 0.0
@@ -122,33 +121,3 @@ class EmbeddingStub:
     def openai_url(self) -> str:
         assert self._server is not None, "the stub is not running"
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-
-    def start(self) -> EmbeddingStub:
-        self._stopping.clear()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.stub = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> EmbeddingStub:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -23,9 +23,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from stub_server import StubHTTPServer, StubServer
 
 MAX_BODY = 5 * 1024 * 1024
 _PIECES = re.compile(r"\S+\s*|\s+")
@@ -39,9 +40,7 @@ class Reply:
     chunk_delay: float = 0.0  # seconds between streamed pieces
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
+class _Server(StubHTTPServer):
     stub: ChatStub
 
 
@@ -205,18 +204,19 @@ class _Handler(BaseHTTPRequestHandler):
 _EMPTY = Reply("")
 
 
-class ChatStub:
+class ChatStub(StubServer):
     """A scripted OpenAI-compatible and Ollama-compatible chat server on 127.0.0.1."""
 
+    handler = _Handler
+    server_class = _Server
+
     def __init__(self, model: str = "stub-model") -> None:
+        super().__init__()
         self.model = model
         self.requests: list[dict[str, Any]] = []  # every request body, in order
         self.paths: list[str] = []  # the path of each request
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # --- script ---------------------------------------------------------------------------
 
@@ -236,16 +236,6 @@ class ChatStub:
     # --- lifecycle --------------------------------------------------------------------------
 
     @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the stub is not running")
-        return int(self._server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
     def openai_url(self) -> str:
         """The ``base_url`` for an OpenAI client."""
         return f"{self.url}/v1"
@@ -254,33 +244,3 @@ class ChatStub:
     def ollama_url(self) -> str:
         """The ``base_url`` for an Ollama client."""
         return self.url
-
-    def start(self) -> ChatStub:
-        self._stopping.clear()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.stub = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> ChatStub:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
