@@ -122,6 +122,7 @@ def ingest_summary(report: IngestReport, documents: int) -> str:
                 ("added", report.added),
                 ("updated", report.updated),
                 ("removed", report.removed),
+                ("moved", report.moved),
                 ("unchanged", report.unchanged),
             )
             if names
@@ -161,7 +162,7 @@ def ingest(
                 f"[yellow]Could not index[/yellow] {escape(f.path)}: {escape(f.reason)}",
                 soft_wrap=True,
             )
-        read = report.added or report.updated or report.unchanged
+        read = report.added or report.updated or report.unchanged or report.moved
         missing = any(not Path(p).exists() for p in paths or settings.corpus_paths)
         if report.failures and (paths or missing or not read):
             raise typer.Exit(1)

@@ -14,6 +14,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from .analysis import get_analyzer
@@ -176,9 +177,13 @@ def _plan(
 
     chunks: dict[str, Chunk] = {}
     new = Snapshot(chunks=chunks)
-    # documents outside the given paths are kept as they are
+    # documents outside the given paths are kept as they are, unless their file is gone and
+    # a file now given has their id: the folder was moved (a project checkout, a corpus
+    # folder), and that file takes the document over below
+    given = {doc_id_for(path, doc_root(path, settings.corpus_paths)) for path, _ in files}
     for entry in old.documents.values():
-        if not _under(Path(entry.path), roots):
+        moved = entry.id in given and not Path(entry.path).exists()
+        if not _under(Path(entry.path), roots) and not moved:
             _keep(new, chunks, old, entry)
 
     # first the files' bytes: unchanged documents are kept, and their bytes are known before
@@ -203,8 +208,13 @@ def _plan(
                 _keep(new, chunks, old, prev)
             continue
         if prev and prev.file_hash == fhash and prev.chunking == ckey:
+            where = str(path.resolve())
+            if prev.path != where:  # the same bytes elsewhere: nothing to embed again
+                prev = replace(prev, path=where)
+                report.moved.append(doc_id)
+            else:
+                report.unchanged.append(doc_id)
             _keep(new, chunks, old, prev)
-            report.unchanged.append(doc_id)
         else:
             todo.append((path, root, doc_id, prev, fhash))
     held = {d.file_hash: d.id for d in new.documents.values()}

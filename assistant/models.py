@@ -150,6 +150,9 @@ class IngestReport(BaseModel):
     updated: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
+    moved: list[str] = Field(
+        default_factory=list, description="Unchanged documents whose file is now elsewhere."
+    )
     failures: list[LoadFailure] = Field(default_factory=list)
     chunks: int = 0
     embedded: int = Field(0, description="Passages that had to be embedded (cache misses).")
@@ -157,7 +160,7 @@ class IngestReport(BaseModel):
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.moved)
 
 
 class IndexStatus(BaseModel):

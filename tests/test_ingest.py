@@ -77,6 +77,29 @@ def test_unchanged_reingest_costs_no_embedding(tmp_path: Path, corpus: Path) -> 
     assert snap.version_dir == first.version_dir  # nothing rewritten
 
 
+def test_a_moved_corpus_folder_is_the_same_documents_not_a_clash(
+    tmp_path: Path, corpus: Path
+) -> None:
+    # a project checkout or corpus folder moved elsewhere: same ids, same bytes, new paths
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, first = ingest(s, emb, store)
+    moved = tmp_path / "elsewhere" / "corpus"
+    moved.parent.mkdir()
+    corpus.rename(moved)
+    s2 = _settings(tmp_path, moved)
+    inner = FakeEmbeddings()
+    emb2, store2 = _parts(s2, inner)
+    report, snap = ingest(s2, emb2, store2)
+    assert report.failures == [] and inner.calls == []
+    assert sorted(report.moved) == sorted(first.documents) and not report.unchanged
+    assert snap.chunks.keys() == first.chunks.keys()
+    assert all(Path(d.path).parent == moved for d in snap.documents.values())
+    assert not is_stale(s2, snap)
+    again, _ = ingest(s2, emb2, store2)
+    assert not again.changed and sorted(again.unchanged) == sorted(first.documents)
+
+
 def test_changed_and_removed_documents_update_every_index(tmp_path: Path, corpus: Path) -> None:
     s = _settings(tmp_path, corpus)
     emb, store = _parts(s)
