@@ -162,15 +162,16 @@ class _Fail(Exception):
     """Raised by a reader with the reason a file cannot be loaded."""
 
 
-def _read_text(path: Path, *, strict: bool) -> str:
+def _read_text(path: Path) -> str:
+    """UTF-8 (with or without a BOM), else Windows' cp1252, which older Swedish text and
+    Markdown files are often saved in."""
     data = path.read_bytes()
     if b"\x00" in data:
         raise _Fail("binary file, not text")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        if strict:
-            raise _Fail(f"not valid UTF-8 (byte {e.start}); save the file as UTF-8") from e
+    except UnicodeDecodeError:
+        pass
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
@@ -178,11 +179,11 @@ def _read_text(path: Path, *, strict: bool) -> str:
 
 
 def _load_txt(path: Path) -> Loaded:
-    return normalise(_read_text(path, strict=False)), {}, []
+    return normalise(_read_text(path)), {}, []
 
 
 def _load_markdown(path: Path) -> Loaded:
-    raw = _read_text(path, strict=True).replace("\r\n", "\n").replace("\r", "\n")
+    raw = _read_text(path).replace("\r\n", "\n").replace("\r", "\n")
     meta: Meta = {}
     m = _FRONT_MATTER.match(raw)
     if m:

@@ -287,10 +287,10 @@ def test_markdown_bad_yaml(tmp_path: Path) -> None:
         load_document(not_mapping, tmp_path)
 
 
-def test_markdown_not_utf8(tmp_path: Path) -> None:
-    path = write(tmp_path / "latin.md", "Förbättring".encode("cp1252"))
-    with pytest.raises(LoadError, match="not valid UTF-8"):
-        load_document(path, tmp_path)
+def test_markdown_in_a_legacy_encoding_is_decoded_like_text(tmp_path: Path) -> None:
+    path = write(tmp_path / "latin.md", "# Förnyelse\n\nFörbättring – åäö".encode("cp1252"))
+    doc = load_document(path, tmp_path)
+    assert doc.text.endswith("Förbättring – åäö") and doc.meta.title == "Förnyelse"
 
 
 def test_txt_utf8_and_title(tmp_path: Path) -> None:

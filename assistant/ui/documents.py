@@ -48,7 +48,6 @@ _REASONS_SV = {
 _PREFIXES_SV = {
     "damaged PDF": "PDF-filen är skadad",
     "not a .docx file": "filen är inte ett Word-dokument (.docx)",
-    "not valid UTF-8": "texten är inte sparad som UTF-8",
     "bad YAML front matter": "inledande metadata (YAML) går inte att läsa",
     "unsupported file type": "filtypen stöds inte",
 }
