@@ -93,6 +93,11 @@ TEXT: dict[str, dict[str, str]] = {
         "upload": "Ladda upp dokument",
         "upload_btn": "Lägg till och indexera",
         "reindex_btn": "Indexera om alla dokument",
+        "cancel_btn": "Avbryt indexeringen",
+        "cancelling": "Avbryter indexeringen …",
+        "nothing_to_cancel": "Ingen indexering pågår.",
+        "res_cancelled": "Indexeringen avbröts. Det tidigare indexet gäller fortfarande; det som "
+        "hann beräknas sparas och återanvänds nästa gång.",
         "no_files": "Välj en eller flera filer först.",
         "status_line": "{documents} dokument, {chunks} avsnitt indexerade.",
         "status_stale": "Dokumentmappen har ändrats sedan senaste indexeringen: "
@@ -216,6 +221,11 @@ TEXT: dict[str, dict[str, str]] = {
         "upload": "Upload documents",
         "upload_btn": "Add and index",
         "reindex_btn": "Re-index all documents",
+        "cancel_btn": "Cancel indexing",
+        "cancelling": "Cancelling the indexing …",
+        "nothing_to_cancel": "No indexing is running.",
+        "res_cancelled": "Indexing was cancelled. The previous index still applies; what was "
+        "already computed is kept and reused next time.",
         "no_files": "Choose one or more files first.",
         "status_line": "{documents} documents, {chunks} passages indexed.",
         "status_stale": "The documents folder has changed since the last indexing: press "

@@ -23,6 +23,7 @@ from assistant.core import Assistant
 from assistant.documents import ingest_paths, safe_filename, store_upload
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore
+from assistant.health import open_assistant
 from assistant.models import Answer, Citation
 from assistant.ui import launch
 from assistant.ui.app import exposure_warning
@@ -613,6 +614,32 @@ def test_unexpected_error_is_logged_and_shown_calmly(
     assert "Det gick inte att svara just nu." in last[2]
     assert "KeyError" not in last[2] and "oops" in caplog.text
     assert "pr-error" in last[1][-1]["content"] and last[0] == "Vad är 5S?"
+
+
+def test_an_administrator_can_cancel_a_running_reindex(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\nFörbättring av produktionen steg för steg.\n")
+    settings = Settings(data_dir=tmp_path / "d", corpus_paths=[corpus], embedder="fake")
+    assistant = Assistant.from_settings(settings)
+    panel = DocumentsPanel(assistant)
+    panel.reindex("sv", True)
+    before = set(assistant.snapshot.documents)
+    (corpus / "b.md").write_text("# B\n\nFörnyelse kräver experiment och risktagande.\n")
+    assert "Ingen indexering pågår" in panel.cancel("sv", True)
+    assert "administratör" in panel.cancel("sv", False)
+    said: list[str] = []
+
+    def progress(*_args: Any, **_kw: Any) -> None:  # the administrator clicks at once
+        said.append(panel.cancel("sv", True))
+
+    result, *_ = panel.reindex("sv", True, progress)
+    assert "Avbryter" in said[0] and "Indexeringen avbröts" in result
+    assert set(assistant.snapshot.documents) == before  # the previous index still applies
+    again = open_assistant(settings)  # the start-up checks find the data consistent
+    assert set(again.snapshot.documents) == before
+    result, *_ = DocumentsPanel(again).reindex("sv", True)
+    assert set(again.snapshot.documents) == before | {"b.md"}
 
 
 def test_empty_index_keeps_the_question(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,10 +79,19 @@ def discard_upload(path: Path) -> None:
                 resolved.parent.rmdir()  # only when empty
 
 
+class _Cancelled(Exception):
+    """Raised from the ingest's progress callback when an administrator cancels."""
+
+
 class DocumentsPanel:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self.settings = assistant.settings
+        # cancelling is cooperative: the ingest stops at its next progress report (a group
+        # of passages embedded); like a kill, it leaves the previous index in place and the
+        # embeddings computed so far in the cache
+        self._cancel = threading.Event()
+        self._running = threading.Event()
 
     def build(self, lang: str) -> None:
         max_mb = f"{self.settings.upload_max_mb:g}"
@@ -96,6 +106,7 @@ class DocumentsPanel:
         with gr.Row():
             self.upload_btn = gr.Button(text(lang, "upload_btn"), variant="primary")
             self.reindex_btn = gr.Button(text(lang, "reindex_btn"), variant="secondary")
+            self.cancel_btn = gr.Button(text(lang, "cancel_btn"), variant="secondary")
         self.result = gr.HTML(elem_id="pr-upload-result")
         with gr.Row(equal_height=True):
             self.to_remove = gr.Dropdown(
@@ -146,10 +157,12 @@ class DocumentsPanel:
                 concurrency_limit=1,
                 concurrency_id="ingest",  # one ingest at a time
             )
+        # not in the ingest's queue: it must run while an ingest does
+        self.cancel_btn.click(self.cancel, [lang, admin], [self.result], api_name="cancel_ingest")
 
     def relabel_outputs(self) -> list[Any]:
         return [self.intro, self.files, self.replace, self.upload_btn, self.reindex_btn,
-                self.to_remove, self.remove_btn, self.table]  # fmt: skip
+                self.cancel_btn, self.to_remove, self.remove_btn, self.table]  # fmt: skip
 
     def relabel(self, lang: str) -> list[Any]:
         max_mb = f"{self.settings.upload_max_mb:g}"
@@ -159,6 +172,7 @@ class DocumentsPanel:
             gr.update(label=text(lang, "replace")),
             gr.update(value=text(lang, "upload_btn")),
             gr.update(value=text(lang, "reindex_btn")),
+            gr.update(value=text(lang, "cancel_btn")),
             gr.update(label=text(lang, "remove_label")),
             gr.update(value=text(lang, "remove_btn")),
             gr.update(value=self.documents_table(lang), label=text(lang, "docs_table")),
@@ -258,6 +272,14 @@ class DocumentsPanel:
             return self._denied(lang)
         return self._ingest(lang, progress, [])
 
+    def cancel(self, lang: str, admin: bool) -> Any:
+        if not admin:
+            return self._denied(lang)[0]
+        if not self._running.is_set():
+            return render_notices([text(lang, "nothing_to_cancel")])
+        self._cancel.set()
+        return render_notices([text(lang, "cancelling")])
+
     def remove(self, doc_id: str | None, lang: str, admin: bool) -> tuple[Any, ...]:
         if not admin:
             return self._denied(lang)
@@ -280,6 +302,8 @@ class DocumentsPanel:
         title: str = "res_uploads",
     ) -> tuple[Any, ...]:
         def on_progress(stage: str, done: int, total: int) -> None:
+            if self._cancel.is_set():
+                raise _Cancelled
             if progress is not None and total:
                 label = text(lang, f"stage_{stage}") if f"stage_{stage}" in _STAGES else stage
                 progress((done, total), desc=label)
@@ -287,13 +311,20 @@ class DocumentsPanel:
         parts: list[str] = []
         if lines:
             parts.append(html_list(text(lang, title), [f"{n}: {m}" for n, m in lines]))
+        self._cancel.clear()
+        self._running.set()
         try:
             report = self.assistant.ingest(ingest_paths(self.settings), progress=on_progress)
+        except _Cancelled:
+            log.info("ingest from the documents tab cancelled")
+            parts.append(render_notices([text(lang, "res_cancelled")], warn=True))
         except AssistantError as exc:
             log.warning("ingest from the documents tab failed: %s", exc)
             parts.append(render_notices([text(lang, "res_error")], warn=True))
         else:
             parts.append(report_html(report, lang))
+        finally:
+            self._running.clear()
         result = f"<div class='pr-upload'>{''.join(parts)}</div>"
         return (
             result,
