@@ -21,7 +21,7 @@ from .analysis import detect_language
 from .citations import is_refusal, validate_answer
 from .config import RetrievalMode, Settings
 from .embeddings import CachedEmbeddings, make_embeddings
-from .errors import AssistantError, BackendUnavailable
+from .errors import AssistantError, BackendUnavailable, StoreUnavailable
 from .generate import rewrite_with_llm, stream_answer
 from .index import Snapshot
 from .ingest import ingest, is_stale
@@ -51,6 +51,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "eller ladda upp dokument under fliken Dokument.",
         "en": "No documents are indexed yet. Run `assistant ingest` (or `make run`), "
         "or upload documents in the Documents tab.",
+    },
+    "dense_down": {
+        "sv": "Den semantiska sökningen svarar inte just nu, så svaret bygger bara på ordsökning "
+        "i dokumenten.",
+        "en": "Semantic search is not answering right now, so this answer rests on keyword "
+        "search in the documents only.",
     },
     "backend_down": {
         "sv": "Språkmodellen ({backend}) svarade inte ({reason}). Svaret nedan är hämtat direkt "
@@ -264,7 +270,12 @@ class Assistant:
         with timer.stage("embed"):
             qvec = self.embeddings.embed_query(standalone)
         with timer.stage("retrieve"):
-            found = self.answer_hits(standalone, qvec, mode, snap)
+            try:
+                found = self.answer_hits(standalone, qvec, mode, snap)
+            except StoreUnavailable as exc:  # keyword search needs no vector store
+                log.warning("dense search failed, answering from keyword search: %s", exc)
+                notices.append(MESSAGES["dense_down"][lang])
+                found = self.answer_hits(standalone, qvec, "keyword", snap)
             hits = found[: self.settings.top_k]
 
         def extract() -> extractive.Extract:

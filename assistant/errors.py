@@ -19,3 +19,8 @@ class AssistantError(Exception):
 
 class BackendUnavailable(AssistantError):
     """An LLM backend could not be reached or timed out; callers fall back visibly."""
+
+
+class StoreUnavailable(AssistantError):
+    """The vector store cannot be searched (a Chroma server down or restarting); answers fall
+    back to keyword search with a visible notice."""

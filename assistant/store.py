@@ -19,7 +19,7 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from .config import Settings
-from .errors import AssistantError
+from .errors import AssistantError, StoreUnavailable
 from .models import Chunk
 
 
@@ -104,10 +104,15 @@ class VectorStore:
         if k <= 0:
             return []
         # ids and distances only: the chunks' text and metadata come from the snapshot
-        found = self._chroma._collection.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=k,
-            include=["distances"],  # type: ignore[list-item]
-        )
+        try:
+            found = self._chroma._collection.query(
+                query_embeddings=np.asarray([vector], dtype=np.float32),
+                n_results=k,
+                include=["distances"],  # type: ignore[list-item]
+            )
+        except Exception as exc:  # a server down or restarting, a connection reset
+            raise StoreUnavailable(
+                f"the vector store at {self.location} cannot be searched ({type(exc).__name__})"
+            ) from exc
         ids, dists = found["ids"][0], (found["distances"] or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]
