@@ -385,7 +385,10 @@ _NUMBER_WORDS = (
 )
 _DURATION = re.compile(
     rf"\b{_NUMBER_WORDS}[\s-]*(månad\w*|år|års|vecko\w*|veckor|dagar|dagars|timmar|"
-    r"months?|years?|weeks?|days?|hours?)\b|\b\d+-(månaders|års|veckors|dagars)\w*",
+    r"months?|years?|weeks?|days?|hours?)\b|\b\d+-(månaders|års|veckors|dagars)\w*|"
+    # a stretch of time without a figure: "under flera år", "i många år", "for some years"
+    r"\b(flera|många|några|ett par|ett antal|several|many|a few|a couple of)\s+"
+    r"(år|månader|veckor|decennier|years|months|weeks|decades)\b",
     _I,
 )
 _MONEY = re.compile(
@@ -396,12 +399,18 @@ _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _DATE = re.compile(
     r"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{1,2}\s+(jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|"
     r"nov|dec)\w*|\b(våren|hösten|sommaren|vintern|spring|autumn|fall|summer|winter)\s+\d{4}|"
-    r"\b(19|20)\d0-tal\w*|\bsent \d{4}-tal",
+    r"\b(19|20)\d0-tal\w*|\bsent \d{4}-tal|"
+    # seasons and holidays name a time too: "under hösten", "jul och nyår"
+    r"\b(våren|hösten|sommaren|vintern|julen|jul|nyår\w*|påsk\w*|midsommar\w*|"
+    r"christmas|easter|new year)\b",
     _I,
 )
 _COUNT = re.compile(
     r"(?<![\w.])(\d+)(?![\w]|\.\d)(?!\s*(kr|kronor|%))|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|"
-    r"two|three|four|five|six|seven|eight|nine|ten)\s+\w+",
+    r"two|three|four|five|six|seven|eight|nine|ten)\s+\w+|"
+    # an enumeration of names answers "how many" by listing them: "VINNOVA, Energimyndigheten
+    # och Formas"
+    r"(?-i:\b[A-ZÅÄÖ][\wåäö-]+,\s+[A-ZÅÄÖ][\wåäö-]+,?\s+(och|and)\s+[A-ZÅÄÖ][\wåäö-]+)",
     _I,
 )
 _NAMED_VERSION = re.compile(r"\b[A-ZÅÄÖ]\w*\s\d+\.\d+\b|\b\w+\d{4}\b")

@@ -204,6 +204,13 @@ def test_relations(question: str, relation: str | None) -> None:
             "hur vi kan stärka små och medelstora företag (SMF) på landsbygden.",
             "landsbygden",
         ),
+        # answers without a figure: a vague stretch, a season or holiday, an enumeration
+        ("duration", "ett ramverk som vi under flera år utvecklat", "flera år"),
+        ("duration", "We have worked on it for several years.", "several years"),
+        ("time", "Nu ser vi fram emot jul och nyår, där många tar ledigt.", "jul"),
+        ("time", "Under hösten har vi inlett flera samarbeten.", "hösten"),
+        ("count", "som stöds av VINNOVA, Energimyndigheten och Formas.", "VINNOVA"),
+        ("count", "Vi, de och andra har deltagit.", None),
     ],
 )
 def test_kind_span(kind: str, sentence: str, held: str | None) -> None:
