@@ -99,7 +99,9 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         re.compile(
             r"^\W*(och |and |men |but )?(när|vilket år|vilket datum|sedan när|since when|when|"
             r"what year|what date|which year)\b|\b(vilket år|vilket datum|vilken tidpunkt|"
-            r"what year|what date|which year|sedan när|since when)\b",
+            r"what year|what date|which year|sedan när|since when|vilken årstid|vilken säsong|"
+            r"vilken (del|tid) av året|vilken månad|which season|what season|which month|"
+            r"what (part|time) of (the )?year)\b",
             _I,
         ),
     ),
@@ -107,7 +109,7 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         "funds_who",  # type: ignore[list-item]  # resolved to "organisation" below
         re.compile(
             r"\b(vem|vilka|vilken|vilket|who|which)\b.{0,40}\b(finansier\w*|bekostar|"
-            r"betalar|stöttar|stöder|funds?|finances?|financ\w*|pays? for|supports?)\b",
+            r"betalar|stöttar|stöder|funds?|finances?|financ\w*|pays? for|supports?|backs?)\b",
             _I,
         ),
     ),
@@ -232,7 +234,12 @@ _RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
     ("funds", re.compile(r"\b(finansier\w*|bekostar|finansiär\w*|fund\w*|financ\w*)\b", _I)),
     (
         "part_of",
-        re.compile(r"\b(en del av|del av|tillhör|ingår i|part of|belongs? to)\b", _I),
+        # not "(vilken) del av året/dagen": a part of a time is a time
+        re.compile(
+            r"\b(en del av|del av(?! (året|dagen|veckan|månaden|hösten|våren))|tillhör|ingår i|"
+            r"part of(?! the (year|day|week|month))|belongs? to)\b",
+            _I,
+        ),
     ),
     ("led_by", re.compile(r"\b(leds av|leder|ledare|chef\w*|led by|leads?|heads?)\b", _I)),
 ]

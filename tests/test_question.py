@@ -40,6 +40,9 @@ KINDS = {
         ("När är sista ansökningsdag?", "sv"),
         ("When was the leader published?", "en"),
         ("What year does the grant cover?", "en"),
+        ("Under vilken del av året var det mest intensivt?", "sv"),
+        ("Vilken årstid beskrivs som intensiv?", "sv"),
+        ("Which season was the busiest?", "en"),
         ("What is the application deadline?", "en"),
     ],
     "count": [
@@ -167,6 +170,8 @@ def test_the_kind_noun_is_not_focus() -> None:
         ("Can our company apply for funding?", "funding_to_asker"),
         ("Finns det stöd för små företag?", "funding_to_asker"),
         ("Vad vill Produktionslyftet förstärka under 2020?", None),
+        ("Under vilken del av året var det intensivt?", None),  # a part of a year is a time
+        ("What part of the year was busiest?", None),
     ],
 )
 def test_relations(question: str, relation: str | None) -> None:
