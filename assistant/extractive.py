@@ -105,8 +105,8 @@ _ANNOUNCES = re.compile(
 )
 _NAMES_EXAMPLE = re.compile(
     r"\W*(här kan (vi|jag) nämna|ett (annat )?exempel|exempel på detta|bland annat|"
-    r"till exempel|t ?ex|dessa|de är|det är|for example|for instance|these|they are|"
-    r"examples)",
+    r"till exempel|t\.? ?ex\b|dessa\b|for example|for instance|these\b|they are\b|"
+    r"examples\b)",
     re.IGNORECASE,
 )
 _ITEM = re.compile(r"\s*(\d{1,2})\.\s")
