@@ -443,10 +443,7 @@ def case_features(g: Gathered, vocabulary: Mapping[str, float]) -> np.ndarray:
             float(q.typed and not any(c.features[idx["kind"]] for c in top)),
             unknown_share,
             float(unknown_name),
-            float(
-                q.relation == "funding_to_asker"
-                and not any(c.features[idx["relation"]] for c in g.candidates)
-            ),
+            float(unmet_relation(g)),
             float(unknown_any),
             english,
             english * best.logit,
