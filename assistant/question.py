@@ -474,16 +474,19 @@ _ANAPHORA = re.compile(
 )
 
 
+# kinds answered by a name; the first name that is not one the question holds
+_NAMED = {"person": _PERSON, "organisation": _ORG, "place": _PLACE}
+
+
 def kind_span(kind: str, sentence: str, asked: Sequence[str] = ()) -> tuple[int, int] | None:
     """Where ``sentence`` holds an answer of the asked ``kind`` (typed kinds only), or None.
     A name the question itself holds (``asked``) is what it asks about, not an answer: "Vem
     finansierar Produktion2030?" is not answered by a sentence naming only Produktion2030."""
-    if asked and kind in ("person", "organisation", "place"):
-        pattern = {"person": _PERSON, "organisation": _ORG, "place": _PLACE}[kind]
+    if kind in _NAMED:
         if kind == "person" and not _PERSON_CUE.search(sentence):
             return None
         named = [a.lower() for a in asked if a]
-        for m in pattern.finditer(sentence):
+        for m in _NAMED[kind].finditer(sentence):
             found = m.group(0).strip().lower()
             if not any(found.startswith(n) or n.startswith(found) for n in named):
                 return m.span()
@@ -499,13 +502,6 @@ def kind_span(kind: str, sentence: str, asked: Sequence[str] = ()) -> tuple[int,
         plain = _NAMED_VERSION.sub(lambda m: " " * len(m.group(0)), sentence)
         plain = _YEAR.sub("    ", plain)
         match = _COUNT.search(plain)
-    elif kind == "person":
-        if _PERSON_CUE.search(sentence):
-            match = _PERSON.search(sentence)
-    elif kind == "organisation":
-        match = _ORG.search(sentence)
-    elif kind == "place":
-        match = _PLACE.search(sentence)
     elif kind == "contact":
         match = _CONTACT.search(sentence)
     return match.span() if match else None
