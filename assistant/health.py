@@ -18,7 +18,6 @@ import json
 import logging
 import shutil
 import sqlite3
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -389,19 +388,10 @@ def _move_aside(path: Path, stamp: str, settings: Settings, label: str) -> str:
     aside = _aside(path, stamp)
     path.rename(aside)
     if path == settings.chroma_dir:
-        _forget_chroma_clients()
+        from .store import forget_local_client  # the module that imports chromadb
+
+        forget_local_client(path)
     return f"{label}: moved aside to {_shown(aside, settings)} (delete it when you like)"
-
-
-def _forget_chroma_clients() -> None:
-    """Chroma keeps one client per path for the life of the process; after its folder was
-    moved aside, the next client must open the new folder. Looked up in ``sys.modules`` (no
-    import here: ``store`` is the module that imports chromadb; if it is not loaded, there is
-    nothing to forget)."""
-    client = sys.modules.get("chromadb.api.client")
-    shared = getattr(client, "SharedSystemClient", None)
-    if shared is not None:
-        shared.clear_system_cache()
 
 
 def _aside(path: Path, stamp: str) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -67,12 +68,7 @@ class VectorStore:
         on the old one. A Chroma server needs none of this."""
         if self._settings.chroma_url:
             return
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        key = str(self._settings.chroma_dir)
-        with SharedSystemClient._refcount_lock:
-            SharedSystemClient._identifier_to_system.pop(key, None)
-            SharedSystemClient._identifier_to_refcount.pop(key, None)
+        forget_local_client(self._settings.chroma_dir)
         self._chroma = self._open()
 
     def ids(self) -> set[str]:
@@ -116,3 +112,15 @@ class VectorStore:
             ) from exc
         ids, dists = found["ids"][0], (found["distances"] or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]
+
+
+def forget_local_client(path: Path) -> None:
+    """Chroma keeps one client system per local folder for the life of the process; forget
+    the one of ``path`` so that the next client opens what is on disk now (a version written
+    by another process, or a new folder after the old one was moved aside)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    key = str(path)
+    with SharedSystemClient._refcount_lock:
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
