@@ -115,6 +115,7 @@ def test_both_indexes_share_one_embedding_cache(tmp_path: Path) -> None:
     )
     (tmp_path / "cases.jsonl").write_text(cases + "\n", encoding="utf-8")
     argv = ["--embedder", "fake", "--chunks", "0", "--data", str(tmp_path / "d")]
+    argv += ["--mode", "keyword"]
     argv += ["--out", str(tmp_path / "out"), "--cases", str(tmp_path / "cases.jsonl")]
     logged: list[str] = []
     d.run(d.parse(argv), transcripts(), logged.append)
