@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -102,6 +103,16 @@ def _ingest_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def _remove_leftovers(index_dir: Path, current: Path | None) -> None:
+    """What an ingest killed at its switch left beside the current version: the previous
+    version (killed after the switch, before removing it) or a half-written one and its
+    pointer (killed before). An ingest that writes a version removes them anyway."""
+    for path in index_dir.iterdir():
+        if path.is_dir() and path != current and path.name.startswith(("v", ".tmp-v")):
+            shutil.rmtree(path, ignore_errors=True)
+    (index_dir / ".CURRENT.tmp").unlink(missing_ok=True)
+
+
 def answer_sentences(chunk: Chunk) -> list[str]:
     """The sentences of a chunk that the extractive answerer may quote (embedded at ingest)."""
     return [chunk.text[s:e] for s, e in split_sentences(chunk.text)]
@@ -155,6 +166,7 @@ def ingest(
                 progress("index", 1, 1)
         else:
             new = old
+            _remove_leftovers(settings.index_dir, old.version_dir)
         stale = in_store - live_ids
         if stale:
             store.delete(sorted(stale))
