@@ -12,7 +12,7 @@ After the kill: a fresh assistant passes the start-up check and answers from the
 (or, once the pointer was switched, the new one) in dense and keyword search; ``doctor`` finds
 nothing to repair; the next ``assistant ingest`` completes and leaves Chroma, the keyword index
 and the manifest holding exactly the chunks a clean ingest of the same files holds, each found
-by a dense search for its own text.
+by a dense search for its own text. The same holds for a first ingest killed half-way.
 """
 
 from __future__ import annotations
@@ -334,9 +334,32 @@ def test_kill_9_during_ingest(tmp_path: Path, name: str, clean_ids: set[str]) ->
     assert checked.found == [] and checked.remaining == [], checked
 
     # (3) the next ingest completes, and every index holds exactly the clean ingest's chunks
+    _next_ingest_is_consistent(tmp_path, clean_ids)
+
+
+@pytest.mark.slow
+def test_kill_9_during_the_first_ingest(tmp_path: Path, clean_ids: set[str]) -> None:
+    # no index yet, and the first group's vectors already in Chroma
+    settings = _settings(tmp_path)
+    _corpus(tmp_path, changed=True)
+    _kill_during_ingest(tmp_path, MOMENTS["between-groups"])
+    assert not (settings.index_dir / "CURRENT").exists()
+    assistant = _open(settings)  # passes the start-up check: nothing is indexed yet
+    assert assistant.snapshot.empty and len(assistant.store.ids()) == EMBED_GROUP
+    assert assistant.search("robotcell svetsar balkar", mode="hybrid") == []  # none of them
+    forget_local_client(settings.chroma_dir)
+    checked = repair(settings)
+    assert checked.found == [] and checked.remaining == [], checked
+    _next_ingest_is_consistent(tmp_path, clean_ids)
+
+
+def _next_ingest_is_consistent(root: Path, clean_ids: set[str]) -> None:
+    """`assistant ingest` completes; Chroma, the keyword index and the manifest then hold the
+    chunks of a clean ingest, once each, every one found by dense search for its text."""
+    settings = _settings(root)
     done = subprocess.run(
         [sys.executable, "-m", "assistant", "ingest"],
-        env=_env(tmp_path),
+        env=_env(root),
         capture_output=True,
         text=True,
         timeout=WAIT,
