@@ -27,6 +27,11 @@ from .settings import SettingsPanel
 log = logging.getLogger(__name__)
 
 UPLOAD_CACHE_SECONDS = 3600  # gradio's copies of uploads and downloads older than this go
+# Gradio keeps each session (every page load, every API client) in memory, about 100 kB with
+# this app's components before any chat, and frees none when the browser goes away: only the
+# oldest beyond this many are dropped (gradio's default is 10,000: about 1 GB). A session
+# dropped here was idle while this many others were used; its next click starts afresh.
+SESSION_CAPACITY = 500
 
 CSS = """
 #pr-head { flex-wrap: wrap; align-items: flex-start; }
@@ -272,6 +277,7 @@ def launch(
         server_port=settings.port,
         auth=auth,  # type: ignore[arg-type]  # gradio awaits a coroutine function too
         max_threads=max(40, 4 * settings.concurrency_limit),
+        state_session_capacity=SESSION_CAPACITY,
         max_file_size=int(settings.upload_max_mb * 1024 * 1024),
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,
