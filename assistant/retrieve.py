@@ -1,5 +1,6 @@
 """Retrieval: dense (Chroma), keyword (BM25 over Swedish analysis) and hybrid (weighted
-reciprocal-rank fusion). Dense ids that are not in the live snapshot are ignored."""
+reciprocal-rank fusion). Dense ids that are not in the live snapshot are ignored, and dense
+search asks Chroma for more neighbours until it has n live ones or Chroma has no more."""
 
 from __future__ import annotations
 
@@ -33,9 +34,18 @@ class Retriever:
         if self.snapshot.empty:
             return []
         live = self.snapshot.chunks
-        # ask for a few more in case the store still holds chunks of a replaced version
-        found = self.store.search(query_vector, n + 10)
-        return [(cid, s) for cid, s in found if cid in live][:n]
+        # Chroma may hold vectors no live version lists: those of a replaced version until
+        # the ingest deletes them, of a version being ingested (upserted before the switch)
+        # or left by an ingest killed midway. Ask for a few more than n; when stale ids
+        # still crowd out live ones and Chroma had more to give, ask for four times as many.
+        # Chroma returns at most as many as it holds, which ends the loop.
+        want = n + 10
+        while True:
+            found = self.store.search(query_vector, want)
+            kept = [(cid, s) for cid, s in found if cid in live]
+            if len(kept) >= n or len(found) < want:
+                return kept[:n]
+            want *= 4
 
     def keyword(self, query: str, n: int) -> list[tuple[str, float]]:
         return self.snapshot.keyword.search(get_analyzer().query_tokens(query), n)

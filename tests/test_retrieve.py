@@ -81,3 +81,47 @@ def test_empty_index_returns_nothing(tmp_path: Path) -> None:
 
     r = Retriever(s, VectorStore(s, emb), Snapshot())
     assert r.search("vad som helst", emb.embed_query("vad som helst")) == []
+
+
+class CountingStore(VectorStore):
+    """The real store, recording how many neighbours each dense search asked Chroma for."""
+
+    def __init__(self, settings: Settings, embeddings: CachedEmbeddings) -> None:
+        super().__init__(settings, embeddings)
+        self.asked: list[int] = []
+
+    def search(self, vector, k: int) -> list[tuple[str, float]]:
+        self.asked.append(k)
+        return super().search(vector, k)
+
+
+def test_dense_normal_case_asks_chroma_once(retriever) -> None:
+    r, emb = retriever
+    store = CountingStore(r.settings, emb)
+    r = Retriever(r.settings, store, r.snapshot)
+    q = "experiment och tillåtelse att misslyckas"
+    assert len(r.dense(emb.embed_query(q), 2)) == 2
+    # more wanted than the index holds: Chroma returns all it has, which is not asked again
+    assert len(r.dense(emb.embed_query(q), 50)) == len(r.snapshot.chunks)
+    assert store.asked == [12, 60]
+
+
+def test_dense_finds_live_hits_behind_many_stale_vectors(retriever) -> None:
+    """A kill -9 during an ingest (or an ingest still running) leaves vectors in Chroma that
+    no live version lists; here 200 of them sit exactly on the query, closer than every
+    live chunk, so the first n + 10 neighbours are all stale."""
+    r, emb = retriever
+    q = "experiment och tillåtelse att misslyckas"
+    qv = emb.embed_query(q)
+    live = next(c for c in r.snapshot.chunks.values() if c.doc_id == "b.md")
+    stale = [live.model_copy(update={"id": f"stale-{i}"}) for i in range(200)]
+    r.store.add_embedded(stale, [qv] * len(stale))
+    assert r.store.search(qv, 13)[-1][0].startswith("stale-")  # the setup does crowd them out
+
+    n = len(r.snapshot.chunks)
+    found = r.dense(qv, n)
+    assert len(found) == n and all(cid in r.snapshot.chunks for cid, _ in found)
+    assert found[0][0] == live.id
+    hits = r.search(q, qv, k=3, mode="dense")
+    assert _ids(hits)[0] == "b.md" and len(hits) == min(3, n)
+
