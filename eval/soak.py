@@ -3,6 +3,7 @@
     .venv/bin/python eval/soak.py                          # 20 users, 300 s
     .venv/bin/python eval/soak.py --users 5 --duration 60  # a short smoke run
     .venv/bin/python eval/soak.py --out out/soak           # writes out/soak.json + out/soak.md
+    .venv/bin/python eval/soak.py --duration 1200 --window 120 --reconnect 10  # the long run
 
 What it does, all on loopback with the product's own entry points:
 
@@ -14,8 +15,12 @@ What it does, all on loopback with the product's own entry points:
 4. halfway, adds a document to the corpus copy and runs ``python -m assistant ingest`` as a
    second process; a checker then asks about that document until the running server cites it
    (the server must notice the new index version without a restart);
-5. records per 30-s window: answers, errors, p50/p95 latency, and the server's RSS (psutil when
-   installed, else ``VmRSS`` from ``/proc/<pid>/status``).
+5. records per window (30 s unless ``--window``): answers, errors, p50/p95 latency, and the
+   server's RSS (psutil when installed, else ``VmRSS`` from ``/proc/<pid>/status``), and the
+   RSS trend: a least-squares slope in MB per minute over each half of the load.
+
+With ``--reconnect N`` each user opens a new session (a new ``Client``, as a page reload does)
+every N questions, so the server sees many more sessions than users.
 
 Prints a table, writes JSON and a Markdown summary, and exits non-zero on any error (a failed
 request, an answer without a payload, a failed ingest, or a new document never cited).
@@ -40,7 +45,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-WINDOW_S = 30.0
 NEW_DOC_NAME = "soak-zylofabriken.md"
 NEW_DOC = """---
 title: "Zylofabrikens monteringsrutiner"
@@ -95,11 +99,32 @@ class Run:
     users: int
     duration_s: float
     cores: int | None
+    window_s: float = 30.0
+    reconnect: int = 0  # a new session every this many questions (0: one per user)
+    sessions: int = 0
+    load_before: float | None = None  # 1-min load average when the load starts and ends
+    load_after: float | None = None
     requests: list[Request] = field(default_factory=list)
     rss: list[tuple[float, float]] = field(default_factory=list)  # (t, MB)
     reindex: Reindex = field(default_factory=Reindex)
     first_ingest_s: float | None = None
     server_ready_s: float | None = None
+
+
+def commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "assistant", "eval"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return "?"
+    return out.stdout.strip() + (" (with local changes)" if dirty.stdout.strip() else "")
 
 
 def free_port() -> int:
@@ -115,6 +140,30 @@ def questions() -> list[str]:
         if line.strip():
             out.append(json.loads(line)["question"])
     return out
+
+
+def slope_mb_per_min(samples: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of (seconds, MB) samples, in MB per minute."""
+    if len(samples) < 3:
+        return None
+    n = len(samples)
+    mt = sum(t for t, _ in samples) / n
+    mm = sum(mb for _, mb in samples) / n
+    var = sum((t - mt) ** 2 for t, _ in samples)
+    if var == 0:
+        return None
+    return 60 * sum((t - mt) * (mb - mm) for t, mb in samples) / var
+
+
+def rss_trend(result: Run) -> dict[str, float | None]:
+    """The RSS slope over the first and the second half of the load (MB per minute)."""
+    half = result.duration_s / 2
+    first = [(t, mb) for t, mb in result.rss if t < half]
+    second = [(t, mb) for t, mb in result.rss if t >= half]
+    return {
+        "first_half_mb_per_min": slope_mb_per_min(first),
+        "second_half_mb_per_min": slope_mb_per_min(second),
+    }
 
 
 def rss_mb(pid: int) -> float | None:
@@ -195,10 +244,18 @@ def cites_new_doc(answer: Any) -> bool:
     return "zylofabrik" in json.dumps(answer.get("citations", []), ensure_ascii=False).lower()
 
 
-def run(users: int, duration: float, workdir: Path) -> Run:
+def run(
+    users: int, duration: float, workdir: Path, window: float = 30.0, reconnect: int = 0
+) -> Run:
     from gradio_client import Client
 
-    result = Run(users=users, duration_s=duration, cores=os.cpu_count())
+    result = Run(
+        users=users,
+        duration_s=duration,
+        cores=os.cpu_count(),
+        window_s=window,
+        reconnect=reconnect,
+    )
     corpus = workdir / "corpus"
     data = workdir / "data"
     shutil.copytree(ROOT / "corpus", corpus)
@@ -250,6 +307,7 @@ def load(
     qs = questions()
     lock = threading.Lock()
     stop = threading.Event()
+    result.load_before = os.getloadavg()[0]
     t0 = time.monotonic()
     end = t0 + result.duration_s
 
@@ -259,7 +317,15 @@ def load(
     def user(n: int) -> None:
         rng = random.Random(n)
         client = client_cls(url, verbose=False)
+        asked = 0
+        with lock:
+            result.sessions += 1
         while time.monotonic() < end:
+            if result.reconnect and asked and asked % result.reconnect == 0:
+                client = client_cls(url, verbose=False)  # a page reload: a new session
+                with lock:
+                    result.sessions += 1
+            asked += 1
             q = rng.choice(qs)
             start = now()
             ok, error, _ = ask(client, q)
@@ -309,7 +375,7 @@ def load(
     last = 0.0
     while any(th.is_alive() for th in threads):
         time.sleep(1.0)
-        if now() - last >= WINDOW_S:
+        if now() - last >= min(30.0, result.window_s):
             last = now()
             with lock:
                 done = len(result.requests)
@@ -317,6 +383,7 @@ def load(
             mb = rss_mb(pid)
             shown = f"{mb:.0f} MB" if mb is not None else "?"
             print(f"[{now():6.1f} s] {done} requests, {errs} errors, RSS {shown}", flush=True)
+    result.load_after = os.getloadavg()[0]
     side[1].join()
     stop.set()
     side[0].join()
@@ -325,9 +392,9 @@ def load(
 def windows(result: Run) -> list[Window]:
     out = []
     # a request belongs to the window it started in; the last window holds the stragglers
-    n = max(1, int(-(-result.duration_s // WINDOW_S)))
+    n = max(1, int(-(-result.duration_s // result.window_s)))
     for i in range(n):
-        lo, hi = i * WINDOW_S, (i + 1) * WINDOW_S
+        lo, hi = i * result.window_s, (i + 1) * result.window_s
         last = i == n - 1
         reqs = [r for r in result.requests if lo <= r.start < hi or (last and r.start >= hi)]
         lat = [r.latency * 1000 for r in reqs if r.ok]
@@ -393,13 +460,18 @@ def summary(result: Run, ws: list[Window], command: str) -> str:
     rss = [mb for _, mb in result.rss]
     r = result.reindex
     problems = failures(result)
+    trend = rss_trend(result)
     lines = [
         "# Soak run",
         "",
         f"Command: `{command}`  ",
-        f"Machine: {result.cores} cores. Users: {result.users}; load for "
-        f"{result.duration_s:.0f} s; first ingest {fmt(result.first_ingest_s, 1)} s; "
-        f"server ready after {fmt(result.server_ready_s, 1)} s.",
+        f"Machine: {result.cores} cores. Users: {result.users} ({result.sessions} sessions"
+        + (f", a new one every {result.reconnect} questions" if result.reconnect else "")
+        + f"); load for {result.duration_s:.0f} s; first ingest "
+        f"{fmt(result.first_ingest_s, 1)} s; server ready after "
+        f"{fmt(result.server_ready_s, 1)} s. Load average (1 min) "
+        f"{fmt(result.load_before, 2)} when the load started, {fmt(result.load_after, 2)} "
+        f"when it ended. Code at {commit()}.",
         "",
         table(ws, r),
         "",
@@ -407,7 +479,9 @@ def summary(result: Run, ws: list[Window], command: str) -> str:
         f"p50 {fmt(percentile(lat, 0.5))} ms, p95 {fmt(percentile(lat, 0.95))} ms, "
         f"max {fmt(max(lat) if lat else None)} ms.  ",
         f"RSS: first sample {fmt(rss[0] if rss else None)} MB, "
-        f"max {fmt(max(rss) if rss else None)} MB, last {fmt(rss[-1] if rss else None)} MB.  ",
+        f"max {fmt(max(rss) if rss else None)} MB, last {fmt(rss[-1] if rss else None)} MB; "
+        f"slope {fmt(trend['first_half_mb_per_min'], 2)} MB/min over the first half, "
+        f"{fmt(trend['second_half_mb_per_min'], 2)} MB/min over the second.  ",
     ]
     if r.started_s is not None:
         lines.append(
@@ -430,13 +504,22 @@ def main(argv: list[str] | None = None) -> int:
         default=Path("soak"),
         help="output prefix: writes <out>.json and <out>.md (default ./soak)",
     )
+    p.add_argument(
+        "--window", type=float, default=30, help="seconds per row of the table (default 30)"
+    )
+    p.add_argument(
+        "--reconnect",
+        type=int,
+        default=0,
+        help="each user opens a new session every N questions (default 0: never)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (server log)")
     args = p.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     command = "python eval/soak.py " + " ".join(argv if argv is not None else sys.argv[1:])
     try:
-        result = run(args.users, args.duration, workdir)
+        result = run(args.users, args.duration, workdir, args.window, args.reconnect)
     finally:
         if args.keep:
             print(f"kept {workdir}")
@@ -453,6 +536,13 @@ def main(argv: list[str] | None = None) -> int:
         "cores": result.cores,
         "first_ingest_s": result.first_ingest_s,
         "server_ready_s": result.server_ready_s,
+        "load_before": result.load_before,
+        "load_after": result.load_after,
+        "commit": commit(),
+        "window_s": result.window_s,
+        "reconnect": result.reconnect,
+        "sessions": result.sessions,
+        "rss_trend": rss_trend(result),
         "windows": [asdict(w) for w in ws],
         "reindex": asdict(result.reindex),
         "rss": result.rss,
