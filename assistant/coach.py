@@ -351,7 +351,7 @@ def select_key_points(
     pieces: list[list[int]] = _item_pieces(cands, own)[:max_points]
     chosen = [i for piece in pieces for i in piece]
     rest: list[list[int]] = []
-    order = sorted(range(len(cands)), key=lambda i: (-cands[i].logit, cands[i].doc_start))
+    order = sorted(range(len(cands)), key=lambda i: (-cands[i].order, cands[i].doc_start))
     for i in order:
         if len(pieces) + len(rest) >= max_points:
             break

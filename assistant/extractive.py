@@ -148,11 +148,18 @@ class LinearModel:
 class AnswerModel:
     """The fitted weights (``resources/answer_model.json``)."""
 
-    sentence: LinearModel
+    sentence: LinearModel  # P(the sentence holds the answer), comparable across questions
     refusal: LinearModel
     refusal_threshold: float  # refuse when P(no answer) is above this
     extra_min: float  # a further sentence needs at least this probability
     fitted: dict[str, Any] = field(default_factory=dict)
+    # the order of one question's candidates (a conditional logit: fitted to pick the answer
+    # among them, so only differences between its scores mean anything); None: ``sentence``
+    ranker: LinearModel | None = None
+
+    @property
+    def order(self) -> LinearModel:
+        return self.ranker or self.sentence
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> AnswerModel:
@@ -169,6 +176,7 @@ class AnswerModel:
             refusal_threshold=float(data["refusal"]["threshold"]),
             extra_min=float(data["extra_min"]),
             fitted=data.get("fitted", {}),
+            ranker=linear(data["ranker"], SENTENCE_FEATURES) if "ranker" in data else None,
         )
 
 
@@ -190,6 +198,7 @@ class Candidate:
     features: np.ndarray = field(default_factory=lambda: np.zeros(len(SENTENCE_FEATURES)))
     logit: float = 0.0
     prob: float = 0.0
+    order: float = 0.0  # the ranker's score: candidates are tried best first
 
 
 @dataclass
@@ -406,17 +415,20 @@ def gather(
 
 
 def score(g: Gathered, model: AnswerModel, vocabulary: Mapping[str, float]) -> None:
-    """The candidates' logits and probabilities, and the case's refusal features."""
+    """The candidates' logits, probabilities and order, and the case's refusal features."""
     x = np.stack([c.features for c in g.candidates])
     logits = model.sentence.logits(x)
-    for c, z in zip(g.candidates, logits, strict=True):
-        c.logit, c.prob = float(z), 1 / (1 + math.exp(-float(z)))
+    orders = model.order.logits(x)
+    for c, z, o in zip(g.candidates, logits, orders, strict=True):
+        c.logit, c.prob, c.order = float(z), 1 / (1 + math.exp(-float(z))), float(o)
     g.case_features = case_features(g, vocabulary)
 
 
 def case_features(g: Gathered, vocabulary: Mapping[str, float]) -> np.ndarray:
     q = g.question
     idx = _FEATURE
+    # the refusal's evidence comes from the probabilities that compare across questions (the
+    # sentence model), not from the ranker's order within one question
     ranked = sorted(g.candidates, key=lambda c: -c.logit)
     best = ranked[0]
     top = ranked[:TOP_FOR_KIND]
@@ -508,7 +520,7 @@ def compose(
 ) -> Extract:
     """Lead with the best sentence, add up to MAX_EXTRA that are likely and add something."""
     q = g.question
-    order = sorted(range(len(g.candidates)), key=lambda i: -g.candidates[i].logit)
+    order = sorted(range(len(g.candidates)), key=lambda i: -g.candidates[i].order)
     if q.ordinal is not None:
         order = _asked_item_first(g, order, q.ordinal)
     elif q.relation in RELATION_LEADS:
@@ -538,6 +550,16 @@ def compose(
         if group:
             groups.append(group)
     return _render(groups, g, model, lang, analysis or q.as_dict())
+
+
+def shown_leading(g: Gathered, i: int, snapshot: Snapshot | None) -> str:
+    """What the answer shows when candidate ``i`` leads, before any completion: the sentence
+    with the one it points back to, and the list items it announces or an item's
+    explanation. The ranker learns from this text, because this is what a reader gets."""
+    hits = list(g.hits)  # what citations would need is not kept
+    unit = _unit(g.candidates[i], hits, snapshot)
+    group = [unit, *_followers(unit, hits, snapshot, g.question.ordinal)]
+    return "\n".join(u.text for u in group)
 
 
 def _asked_item_first(g: Gathered, order: list[int], ordinal: int) -> list[int]:
@@ -725,7 +747,7 @@ def _render(
             citations=numbers(group),
             supported=True,
             support=round(group[0].source.prob, 4),
-            score_parts=model.sentence.parts(group[0].source.features),
+            score_parts=model.order.parts(group[0].source.features),
         )
         for group in groups
     ]
@@ -796,7 +818,7 @@ def _refusal(g: Gathered, lang: Lang, analysis: dict[str, Any]) -> Extract:
     lines = [REFUSAL[lang]]
     cites: list[Citation] = []
     if g.candidates:
-        best = max(g.candidates, key=lambda c: (c.logit, -hits[c.hit].rank))
+        best = max(g.candidates, key=lambda c: (c.order, -hits[c.hit].rank))
         cites.append(citation_from_hit(1, hits[best.hit], [(best.start, best.end)]))
         lines[0] += " " + NEAREST[lang]
         lines.append(f"> {_display(best.text)} [1]")

@@ -27,3 +27,28 @@ def test_cases_answered_by_a_same_sentence_share_a_fold_group() -> None:
     assert groups[2] == groups[3]  # both answered by other.md at 0
     assert groups[0] != groups[2]
     assert len(np.unique(groups)) == 2
+
+
+def test_the_ranker_learns_what_picks_the_answer_within_a_question() -> None:
+    """A feature that only says which question a sentence belongs to (the same for all of
+    its candidates) cannot change an order and gets no weight; one that marks the answer
+    within each question gets it, whatever its level across questions."""
+    from assistant.evaluation.fit import conditional_logit
+
+    rng = np.random.default_rng(0)
+    xs, ys = [], []
+    for _ in range(30):
+        n = 8
+        level = rng.normal(0, 3)  # differs between questions
+        answer = int(rng.integers(n))
+        within = rng.normal(0, 1, n) + level
+        within[answer] += 2.5
+        per_question = np.full(n, rng.normal(0, 3))
+        noise = rng.normal(0, 1, n)
+        xs.append(np.column_stack([within, per_question, noise]))
+        ys.append([int(i == answer) for i in range(n)])
+    w = conditional_logit(xs, ys)
+    assert w[0] > 1.0
+    assert abs(w[1]) < 1e-3 and abs(w[2]) < 0.5
+    hits = [int(np.argmax(x @ np.asarray(w))) == y.index(1) for x, y in zip(xs, ys, strict=True)]
+    assert np.mean(hits) > 0.8
