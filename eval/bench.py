@@ -1096,8 +1096,10 @@ def phase_scale(
     questions: Sequence[str],
     reps: dict[str, Any],
     contention: Contention,
+    gradio: bool,
 ) -> tuple[dict[str, Any], list[Chunk]]:
-    """Project and plain side by side at ``n`` synthetic chunks (see the module docstring)."""
+    """Project and plain side by side at ``n`` synthetic chunks (see the module docstring);
+    answers/s through Gradio when ``gradio`` (the run's largest size: it costs minutes)."""
     from assistant.store import forget_local_client
 
     label = f"{n:,} chunks"
@@ -1139,11 +1141,12 @@ def phase_scale(
         res["cold"] = cold_pair(settings, corpus, plain_dir, questions, reps["cold"])
     contention.mark(f"{n} cold")
     res["others_cores_cold"] = contention.phases[f"{n} cold"]
-    with console.status(f"{label}: answers/s through Gradio"):
-        res["gradio"] = gradio_phase(
-            settings.data_dir, corpus, questions, reps["gradio_levels"], gradio_requests(reps)
-        )
-    contention.mark(f"{n} gradio")
+    if gradio:
+        with console.status(f"{label}: answers/s through Gradio"):
+            res["gradio"] = gradio_phase(
+                settings.data_dir, corpus, questions, reps["gradio_levels"], gradio_requests(reps)
+            )
+        contention.mark(f"{n} gradio")
     res["load_after"] = load1()
     return res, chunks
 
@@ -1271,7 +1274,7 @@ def write_plot(scale: dict[str, Any], path: Path) -> None:
 
         line(
             mem,
-            [s["gradio"].get("rss_after_levels_mb") for s in rows],
+            [s.get("gradio", {}).get("rss_after_levels_mb") for s in rows],
             proj,
             "project: assistant serve after Gradio load",
         )
@@ -1384,7 +1387,7 @@ def target_checks(r: dict[str, Any]) -> list[tuple[str, float | None, float, str
         ),
         (
             "assistant serve RSS after Gradio load, at 100,000",
-            big["gradio"]["rss_after_levels_mb"] if big else None,
+            big["gradio"]["rss_after_levels_mb"] if big and "gradio" in big else None,
             TARGETS["serve_rss_mb"],
             "MB",
         ),
@@ -1516,15 +1519,15 @@ def print_report(r: dict[str, Any]) -> None:
             "",
             f"{cd['rss_ratio']:.2f}×",
         )
-        g = s["gradio"]
-        t.add_row(
-            "assistant serve RSS after Gradio load (MB)",
-            f"{g['rss_after_levels_mb']:.0f}",
-            "",
-            "",
-            "",
-            "",
-        )
+        if g := s.get("gradio"):
+            t.add_row(
+                "assistant serve RSS after Gradio load (MB)",
+                f"{g['rss_after_levels_mb']:.0f}",
+                "",
+                "",
+                "",
+                "",
+            )
         console.print(t)
 
     t = _table(
@@ -1541,6 +1544,7 @@ def print_report(r: dict[str, Any]) -> None:
     servers += [
         (f"{s['chunks']:,} chunks", s["gradio"])
         for s in sorted(r.get("scale", {}).values(), key=lambda s: s["chunks"])
+        if "gradio" in s
     ]
     for name, g in servers:
         for clients, lv in g["levels"].items():
@@ -1631,7 +1635,7 @@ def main() -> None:
         "process": 1 if args.quick else 3,
         "cold": 1 if args.quick else 3,
         "sample": 20 if args.quick else 100,
-        "build_small": 1 if args.quick else 3,  # builds per system up to 10,000 chunks
+        "build_small": 1 if args.quick else 2,  # builds per system up to 10,000 chunks
         "build_large": 1,
         "gradio_levels": (1, 4) if args.quick else (1, 4, 16),
         "gradio_per_client": 4 if args.quick else 8,
@@ -1685,6 +1689,7 @@ def main() -> None:
                 questions,
                 reps,
                 contention,
+                gradio=n == max(sizes),
             )
             sample = sample or chunks[: reps["sample"]]
             r["maxrss_mb"][f"scale_{n}"] = maxrss_mb()
@@ -1701,13 +1706,14 @@ def main() -> None:
     r["others_cores"] = contention.phases
     r["load"] = contention.load
     r["total_s"] = now() - t_all
-    print_report(r)
-    console.print(f"total benchmark time {r['total_s'] / 60:.1f} min")
-    if args.json:
+    if args.json:  # first, so that no figure is lost to a failing report
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
             json.dumps(r, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
         )
+    print_report(r)
+    console.print(f"total benchmark time {r['total_s'] / 60:.1f} min")
+    if args.json:
         console.print(f"figures written to {args.json}")
     if args.plot:
         write_plot(r["scale"], args.plot)
