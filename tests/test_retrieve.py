@@ -125,3 +125,26 @@ def test_dense_finds_live_hits_behind_many_stale_vectors(retriever) -> None:
     hits = r.search(q, qv, k=3, mode="dense")
     assert _ids(hits)[0] == "b.md" and len(hits) == min(3, n)
 
+
+def test_a_loaded_index_reads_each_chunk_from_its_own_line(retriever) -> None:
+    """Loading parses no chunk row: line i is taken to hold the manifest's i-th chunk. A
+    chunks file in another order still gives every chunk by its id, and a file that lost
+    lines holds only what it holds (what doctor compares with the manifest)."""
+    from assistant.index import Snapshot
+
+    r, _ = retriever
+    index_dir = r.settings.index_dir
+    written = {cid: r.snapshot.chunks[cid] for cid in r.snapshot.chunks}
+    assert dict(Snapshot.load(index_dir).chunks) == written
+
+    f = Snapshot.load(index_dir).version_dir / "chunks.jsonl"
+    lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert len(lines) == len(written) > 2
+    for order in (lines[::-1], [lines[0], lines[2], lines[1], *lines[3:]]):
+        f.write_text("".join(order), encoding="utf-8")
+        reordered = Snapshot.load(index_dir).chunks
+        assert [reordered[cid] for cid in written] == list(written.values())
+        assert set(reordered) == set(written)
+
+    f.write_text("".join(lines[:2]), encoding="utf-8")
+    assert len(Snapshot.load(index_dir).chunks) == 2
