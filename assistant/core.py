@@ -22,7 +22,6 @@ from .citations import is_refusal, validate_answer
 from .config import RetrievalMode, Settings
 from .embeddings import CachedEmbeddings, make_embeddings
 from .errors import AssistantError, BackendUnavailable, StoreUnavailable
-from .generate import rewrite_with_llm, stream_answer
 from .index import Snapshot
 from .ingest import ingest, is_stale
 from .llm import describe_backend, make_chat_model
@@ -247,6 +246,9 @@ class Assistant:
 
         chat = None
         if backend != "extractive":
+            # imported here: an extractive answer needs none of langchain's prompt machinery
+            from .generate import rewrite_with_llm, stream_answer
+
             try:
                 chat = self._chat_model(backend)
             except AssistantError as exc:
