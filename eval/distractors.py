@@ -40,9 +40,10 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.chunking import chunk_document
 from assistant.config import REPO_ROOT, RetrievalMode, Settings
 from assistant.evaluation.cases import Case, load_cases
 from assistant.evaluation.metrics import label, lower_is_better
@@ -125,8 +126,6 @@ def write_distractors(
     chosen: dict[str, int] = {}
     seen_text: set[str] = set()
     total = 0
-    from assistant.chunking import chunk_document
-
     for t in order:
         if total >= chunks:
             break
@@ -194,7 +193,6 @@ class Built:
     eval_s: float
     load_before: float
     load_after: float
-    figures: dict[str, float] = field(default_factory=dict)
 
 
 def build_and_evaluate(
