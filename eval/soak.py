@@ -124,6 +124,8 @@ def commit() -> str:
         )
     except OSError:
         return "?"
+    if out.returncode != 0 or not out.stdout.strip():
+        return "? (not a git checkout)"
     return out.stdout.strip() + (" (with local changes)" if dirty.stdout.strip() else "")
 
 
