@@ -1270,7 +1270,7 @@ def write_plot(scale: dict[str, Any], path: Path) -> None:
             True,
         )
         line(lat, [r["plain_retrieval"]["p50"] for r in q], plain, "plain: retrieval alone", True)
-        lat.set_title("Latency p50 (ms), query embedding included unless 'alone'")
+        lat.set_title("Latency p50 (ms); retrieval alone: no query embedding")
 
         line(
             mem,
@@ -1306,7 +1306,7 @@ def write_plot(scale: dict[str, Any], path: Path) -> None:
         line(
             build, [s["build"]["plain"]["process_wall_s"] for s in rows], plain, "plain: add_texts"
         )
-        build.set_title("Index build from the same cached vectors (s, whole process)")
+        build.set_title("Build from the same cached vectors (s, whole process)")
 
         for ax in (lat, mem, cold, build):
             ax.set_xscale("log")
