@@ -170,5 +170,10 @@ class Settings(BaseSettings):
 
     @property
     def embedder_id(self) -> str:
-        """A name that changes whenever embeddings would change (used for caches)."""
-        return f"{self.embedder}:{self.embedder_model}" if self.embedder_model else self.embedder
+        """A name that changes whenever embeddings would change (used for caches and the
+        Chroma collection). A remote model embedding raw text, without e5's prefixes, gives
+        other vectors than the same model with them: ``:raw`` keeps the two apart."""
+        name = f"{self.embedder}:{self.embedder_model}" if self.embedder_model else self.embedder
+        if self.embedder == "openai" and not self.embedder_prefixes:
+            name += ":raw"
+        return name

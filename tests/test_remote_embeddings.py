@@ -102,7 +102,11 @@ def test_settings_choose_the_remote_embedder(stub: EmbeddingStub) -> None:
     )
     emb = make_embeddings(settings)
     assert isinstance(emb, RemoteEmbeddings)
-    assert settings.embedder_id == "openai:intfloat/multilingual-e5-small"
+    # raw text gives other vectors than the same model with prefixes: other cache rows
+    # and another collection
+    assert settings.embedder_id == "openai:intfloat/multilingual-e5-small:raw"
+    prefixed = settings.model_copy(update={"embedder_prefixes": True})
+    assert prefixed.embedder_id == "openai:intfloat/multilingual-e5-small"
     emb.embed_documents(["a", "b", "c"])
     assert stub.inputs == [["a", "b"], ["c"]]
     with pytest.raises(AssistantError, match="ASSISTANT_EMBEDDER_MODEL"):
