@@ -33,6 +33,7 @@ from .store import VectorStore
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+RETRY_UNREADABLE = 5.0  # seconds before a version that failed to load is tried again
 
 MESSAGES: dict[str, dict[Lang, str]] = {
     "empty_question": {
@@ -105,7 +106,9 @@ class Assistant:
         )
         self.store = VectorStore(settings, self.embeddings)
         self._snapshot = Snapshot.load(settings.index_dir)
-        self._unreadable: Path | None = None  # a newer version that failed to load
+        # a newer version that failed to load, and when: tried again after RETRY_UNREADABLE
+        # seconds (on a shared filesystem, CURRENT can arrive before its version folder)
+        self._unreadable: tuple[Path, float] | None = None
         self._chat_models: dict[str, Any] = {}
         if chat_model is not None:
             self._chat_models[settings.backend] = chat_model
@@ -123,18 +126,26 @@ class Assistant:
         pointer = self.settings.index_dir / "CURRENT"
         if pointer.exists():
             current = self.settings.index_dir / pointer.read_text(encoding="utf-8").strip()
-            if current not in (self._snapshot.version_dir, self._unreadable):
+            failed = self._unreadable
+            waiting = (
+                failed is not None
+                and failed[0] == current
+                and time.monotonic() - failed[1] < RETRY_UNREADABLE
+            )
+            if current != self._snapshot.version_dir and not waiting:
                 try:
                     self._snapshot = Snapshot.load(self.settings.index_dir)
                     self.store.reload()  # and the vectors that ingest added
+                    self._unreadable = None
                 except Exception:  # damaged: keep answering from the version in memory
-                    log.exception(
-                        "index version %s cannot be read (run `assistant doctor`); still "
-                        "answering from %s",
-                        current,
-                        self._snapshot.version_dir,
-                    )
-                    self._unreadable = current
+                    if failed is None or failed[0] != current:  # said once per version
+                        log.exception(
+                            "index version %s cannot be read (run `assistant doctor`); still "
+                            "answering from %s",
+                            current,
+                            self._snapshot.version_dir,
+                        )
+                    self._unreadable = (current, time.monotonic())
         return self._snapshot
 
     def ingest(

@@ -365,10 +365,10 @@ def test_backend_down_falls_back_with_a_notice(make: Make, assistant: Assistant)
         llm_model="stub-model",
         llm_timeout=2,
     )
-    started = time.monotonic()
     answer = down.ask(AREAS_SV)
-
-    assert time.monotonic() - started < 5
+    # no waiting on a server that refuses (no retries, no timeout): the generation stage, not
+    # the whole call, which also pays for importing the LLM client on first use
+    assert answer.timings["generate"] < 5000
     assert answer.backend == "extractive" and not answer.refusal
     (notice,) = answer.notices
     assert notice.startswith("Språkmodellen (openai) svarade inte (servern gick inte att nå)")
@@ -521,3 +521,26 @@ def test_search_modes_return_ranked_hits(assistant: Assistant, mode: str) -> Non
     if mode == "dense":
         assert all(h.keyword_score is None and h.dense_score is not None for h in hits)
     assert len(assistant.search("Tillväxtverket verksamhetsbidrag", k=2, mode=mode)) <= 2  # type: ignore[arg-type]
+
+
+def test_a_version_that_arrives_after_its_pointer_is_loaded_once_it_is_whole(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a shared filesystem a replica can see ``CURRENT`` name a version whose folder has
+    not arrived yet: it keeps answering from the version in memory and loads the new one
+    once it is there, instead of giving that version up for good."""
+    import assistant.core as core
+
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    server = Assistant.from_settings(make_settings(data))
+    index = server.settings.index_dir
+    old = server.snapshot.version_dir
+    assert old is not None and server.search("förnyelse", mode="keyword")
+    (index / "CURRENT").write_text("v-arriving", encoding="utf-8")  # the folder is not there
+    assert server.snapshot.version_dir == old  # still answering
+    assert server.search("förnyelse", mode="keyword")
+    shutil.copytree(old, index / "v-arriving")  # now it has arrived
+    assert server.snapshot.version_dir == old  # not retried at every question …
+    monkeypatch.setattr(core, "RETRY_UNREADABLE", 0.0)
+    assert server.snapshot.version_dir == index / "v-arriving"  # … but after a while
