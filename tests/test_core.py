@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import socket
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -381,10 +380,9 @@ def test_slow_backend_times_out_and_falls_back(make: Make, stub: ChatStub) -> No
     slow = make(
         backend="openai", llm_base_url=stub.openai_url, llm_model="stub-model", llm_timeout=0.5
     )
-    started = time.monotonic()
     answer = slow.ask(AREAS_SV)
 
-    assert time.monotonic() - started < 5
+    assert answer.timings["generate"] < 5000  # the stage, not the client's first import
     assert answer.backend == "extractive"
     (notice,) = answer.notices
     assert "(openai)" in notice and "inget svar i tid" in notice
