@@ -445,6 +445,7 @@ def _gathered(probs: dict[str, float], same: tuple[str, str] | None = None) -> e
         c.item_title = bool(m)
         c.prob = next((p for key, p in probs.items() if c.text.startswith(key)), 0.001)
         c.logit = float(np.log(c.prob / (1 - c.prob)))
+        c.order = c.logit  # a ranker that agrees with the probabilities
     vectors = np.eye(len(cands), dtype=np.float32)
     if same:
         a, b = (next(i for i, c in enumerate(cands) if c.text.startswith(k)) for k in same)
