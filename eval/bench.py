@@ -52,14 +52,12 @@ import platform
 import random
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -100,6 +98,7 @@ from langchain_chroma import Chroma  # noqa: E402
 from langchain_core.embeddings import Embeddings  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+from serving import free_port, vm_mb, wait_ready  # noqa: E402
 
 from assistant.analysis import get_analyzer  # noqa: E402
 from assistant.chunking import chunk_document  # noqa: E402
@@ -142,17 +141,6 @@ def stats(xs: Sequence[float]) -> dict[str, float]:
 
 def maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
-
-
-def rss_now_mb(pid: int | str = "self") -> float | None:
-    """Resident memory now (VmRSS), not the peak."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def cpu_s(pid: int) -> float:
@@ -705,27 +693,6 @@ def phase_plain_ingest(root: Path, settings: Settings) -> dict[str, Any]:
 # --- through Gradio --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"`assistant serve` exited with {proc.returncode} before it was ready")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"`assistant serve` did not answer on {url} within {timeout:.0f} s")
-
-
 def ask_gradio(client: Any, question: str) -> bool:
     """One chat turn through the chat's API, as a browser makes it; True with an answer."""
     _msg, _chat, _notice, answer = client.predict(question, [], "sv", api_name="/chat")
@@ -773,7 +740,7 @@ def gradio_phase(
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_ready(url, server)
+            wait_ready(url, server, timeout=300)
             res["ready_s"] = now() - t0
             first = Client(url, verbose=False)
             if not ask_gradio(first, questions[0]):
@@ -781,13 +748,13 @@ def gradio_phase(
             res["first_answer_s"] = now() - t0
             for q in questions[1:WARMUP]:
                 ask_gradio(first, q)
-            res["rss_after_warmup_mb"] = rss_now_mb(server.pid)
+            res["rss_after_warmup_mb"] = vm_mb(server.pid)
             for c in levels:
                 res["levels"][str(c)] = _gradio_level(
                     Client, url, server.pid, questions, c, requests(c)
                 )
-            res["rss_after_levels_mb"] = rss_now_mb(server.pid)
-            res["server_peak_rss_mb"] = _vm(server.pid, "VmHWM:")
+            res["rss_after_levels_mb"] = vm_mb(server.pid)
+            res["server_peak_rss_mb"] = vm_mb(server.pid, "VmHWM:")
         finally:
             server.terminate()
             try:
@@ -796,16 +763,6 @@ def gradio_phase(
                 server.kill()
                 server.wait()
     return res
-
-
-def _vm(pid: int, field: str) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def _gradio_level(
@@ -844,7 +801,7 @@ def _gradio_level(
         **stats(lat),
         "server_cpu_ms_per_answer": cpu * 1000 / total,
         "server_cores_busy": cpu / wall,
-        "rss_mb": rss_now_mb(pid),
+        "rss_mb": vm_mb(pid),
     }
 
 

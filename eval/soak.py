@@ -33,16 +33,16 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from serving import free_port, vm_mb, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_DOC_NAME = "soak-zylofabriken.md"
@@ -129,12 +129,6 @@ def commit() -> str:
     return out.stdout.strip() + (" (with local changes)" if dirty.stdout.strip() else "")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def questions() -> list[str]:
     path = ROOT / "eval" / "cases.jsonl"
     out = []
@@ -177,13 +171,7 @@ def rss_mb(pid: int) -> float | None:
         pass
     except Exception:
         return None
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    return vm_mb(pid)
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -214,21 +202,6 @@ def ingest(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=600,
     )
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode} before it was ready")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the server did not answer on {url} within {timeout:.0f} s")
 
 
 def ask(client: Any, question: str) -> tuple[bool, str, Any]:
@@ -282,7 +255,7 @@ def run(
     )
     try:
         t = time.monotonic()
-        wait_ready(url, server)
+        wait_ready(url, server, timeout=180)
         result.server_ready_s = time.monotonic() - t
         print(f"server ready on {url} after {result.server_ready_s:.1f} s", flush=True)
         load(result, server.pid, url, env, workdir, corpus, Client)
