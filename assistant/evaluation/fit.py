@@ -83,17 +83,21 @@ def holds_fact(sentence: str, case: Case) -> bool:
     return any(m.facts_covered(sentence, case.facts))
 
 
-def labels(g: Gathered, case: Case) -> list[int] | None:
-    """1 for the candidates that hold the answer; None when retrieval found none."""
-    evidence = [m.holds_evidence(c.text, case.evidence) for c in g.candidates]
-    both = [
-        int(e and holds_fact(c.text, case)) for c, e in zip(g.candidates, evidence, strict=True)
-    ]
+def _positives(texts: list[str], case: Case) -> list[int] | None:
+    """1 for the texts that hold a fact and the evidence (or, where none does both, the
+    evidence); None when none holds the evidence."""
+    evidence = [m.holds_evidence(t, case.evidence) for t in texts]
+    both = [int(e and holds_fact(t, case)) for t, e in zip(texts, evidence, strict=True)]
     if any(both):
         return both
     if any(evidence):
         return [int(e) for e in evidence]
     return None
+
+
+def labels(g: Gathered, case: Case) -> list[int] | None:
+    """1 for the candidates that hold the answer; None when retrieval found none."""
+    return _positives([c.text for c in g.candidates], case)
 
 
 @dataclass
@@ -275,19 +279,16 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
     }
 
 
-def lead_labels(p: Prepared) -> list[int] | None:
-    """The ranker's labels: 1 for the candidates whose answer, were they to lead, holds a fact
-    and the evidence (or, where none does both, the evidence): a list's introduction is
-    shown with its items and a pointing-back sentence with its antecedent, and that is what
-    the reader gets. None when retrieval found none."""
-    shown = [shown_leading(p.g, i, p.snapshot) for i in range(len(p.g.candidates))]
-    evidence = [m.holds_evidence(t, p.case.evidence) for t in shown]
-    both = [int(e and holds_fact(t, p.case)) for t, e in zip(shown, evidence, strict=True)]
-    if any(both):
-        return both
-    if any(evidence):
-        return [int(e) for e in evidence]
-    return None
+def shown_texts(p: Prepared) -> list[str]:
+    """Per candidate, what the answer shows when it leads (``extractive.shown_leading``)."""
+    return [shown_leading(p.g, i, p.snapshot) for i in range(len(p.g.candidates))]
+
+
+def lead_labels(p: Prepared, shown: list[str] | None = None) -> list[int] | None:
+    """The ranker's labels: the candidates whose answer, were they to lead, holds a fact and
+    the evidence: a list's introduction is shown with its items and a pointing-back sentence
+    with its antecedent, and that is what the reader gets. None when retrieval found none."""
+    return _positives(shown_texts(p) if shown is None else shown, p.case)
 
 
 def _answer_groups(prepared: list[Prepared], ys: list[list[int]]) -> np.ndarray:
@@ -321,19 +322,17 @@ def cross_validate(
     cases and with folds of answer groups (see the module's docstring)."""
     from sklearn.linear_model import LogisticRegression
 
-    usable, ys, leads = [], [], []
+    usable, ys, leads, facts = [], [], [], []
     for p in prepare(assistant, [c for c in cases if c.answerable]):
         y = labels(p.g, p.case) if p.g.candidates else None
-        lead = lead_labels(p) if y is not None else None
+        shown = shown_texts(p) if y is not None else []
+        lead = lead_labels(p, shown) if y is not None else None
         if y is not None and lead is not None:
             usable.append(p)
             ys.append(y)
             leads.append(lead)
+            facts.append([holds_fact(t, p.case) for t in shown])
     xs = [np.stack([c.features for c in p.g.candidates]) for p in usable]
-    facts = [
-        [holds_fact(shown_leading(p.g, i, p.snapshot), p.case) for i in range(len(ys[k]))]
-        for k, p in enumerate(usable)
-    ]
     groups = _answer_groups(usable, ys)
     out: dict[str, float | int] = {"cases": len(usable), "groups": len(set(groups.tolist()))}
     for learner, targets in (("logistic", ys), ("ranker_sentence", ys), ("ranker", leads)):
