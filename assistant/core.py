@@ -104,7 +104,7 @@ class Assistant:
         self.embeddings = CachedEmbeddings(
             inner, settings.cache_dir / "embeddings.sqlite3", settings.embedder_id
         )
-        self.store = VectorStore(settings, self.embeddings)
+        self.store = VectorStore(settings)
         self._snapshot = Snapshot.load(settings.index_dir)
         # a newer version that failed to load, and when: tried again after RETRY_UNREADABLE
         # seconds (on a shared filesystem, CURRENT can arrive before its version folder)

@@ -21,7 +21,6 @@ from urllib.parse import urlparse
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from langchain_core.embeddings import Embeddings
 
 from .config import Settings
 from .errors import AssistantError, StoreUnavailable
@@ -50,11 +49,11 @@ def _client(settings: Settings) -> Any:
 
 
 class VectorStore:
-    def __init__(self, settings: Settings, embeddings: Embeddings) -> None:
+    def __init__(self, settings: Settings) -> None:
         slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", settings.embedder_id).strip("-")
         self.collection_name = f"{settings.chroma_collection}-{slug}"[:63]
         self.location = settings.chroma_url or str(settings.chroma_dir)
-        self._settings, self._embeddings = settings, embeddings
+        self._settings = settings
         self._chroma = self._open()
 
     def _open(self) -> Any:

@@ -70,7 +70,7 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path: Path, chroma_server
         chroma_url=chroma_server,
     )
     emb = CachedEmbeddings(FakeEmbeddings(), s.cache_dir / "e.sqlite3", s.embedder_id)
-    store = VectorStore(s, emb)
+    store = VectorStore(s)
     _, snap = ingest(s, emb, store)
     assert store.ids() == set(snap.chunks)
     assert not (s.data_dir / "chroma").exists()  # nothing stored locally
@@ -82,7 +82,7 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path: Path, chroma_server
 def test_bad_chroma_url_is_a_clear_error(tmp_path: Path) -> None:
     s = Settings(data_dir=tmp_path, embedder="fake", chroma_url="localhost:8000")
     with pytest.raises(AssistantError, match="http"):
-        VectorStore(s, FakeEmbeddings())
+        VectorStore(s)
 
 
 @pytest.mark.slow

@@ -45,7 +45,7 @@ def _parts(settings: Settings, inner: FakeEmbeddings | None = None):
     emb = CachedEmbeddings(
         inner or FakeEmbeddings(), settings.cache_dir / "emb.sqlite3", settings.embedder_id
     )
-    return emb, VectorStore(settings, emb)
+    return emb, VectorStore(settings)
 
 
 def _settings(tmp_path: Path, corpus: Path) -> Settings:

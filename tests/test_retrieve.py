@@ -27,7 +27,7 @@ def retriever(tmp_path: Path) -> tuple[Retriever, CachedEmbeddings]:
         (corpus / name).write_text(f"---\ntitle: {name}\n---\n{text}\n", encoding="utf-8")
     s = Settings(data_dir=tmp_path / "data", corpus_paths=[corpus], embedder="fake", top_k=3)
     emb = CachedEmbeddings(FakeEmbeddings(), s.cache_dir / "e.sqlite3", s.embedder_id)
-    store = VectorStore(s, emb)
+    store = VectorStore(s)
     _, snap = ingest(s, emb, store)
     return Retriever(s, store, snap), emb
 
@@ -79,15 +79,15 @@ def test_empty_index_returns_nothing(tmp_path: Path) -> None:
     emb = CachedEmbeddings(FakeEmbeddings(), s.cache_dir / "e.sqlite3", s.embedder_id)
     from assistant.index import Snapshot
 
-    r = Retriever(s, VectorStore(s, emb), Snapshot())
+    r = Retriever(s, VectorStore(s), Snapshot())
     assert r.search("vad som helst", emb.embed_query("vad som helst")) == []
 
 
 class CountingStore(VectorStore):
     """The real store, recording how many neighbours each dense search asked Chroma for."""
 
-    def __init__(self, settings: Settings, embeddings: CachedEmbeddings) -> None:
-        super().__init__(settings, embeddings)
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
         self.asked: list[int] = []
 
     def search(self, vector, k: int) -> list[tuple[str, float]]:
@@ -97,7 +97,7 @@ class CountingStore(VectorStore):
 
 def test_dense_normal_case_asks_chroma_once(retriever) -> None:
     r, emb = retriever
-    store = CountingStore(r.settings, emb)
+    store = CountingStore(r.settings)
     r = Retriever(r.settings, store, r.snapshot)
     q = "experiment och tillåtelse att misslyckas"
     assert len(r.dense(emb.embed_query(q), 2)) == 2
