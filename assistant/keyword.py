@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
+import numpy as np
+from bm25s.selection import topk
 
 
 class KeywordIndex:
@@ -38,13 +40,30 @@ class KeywordIndex:
         return cls(ids, bm25s.BM25.load(str(directory / "bm25"), mmap=True))
 
     def search(self, tokens: Sequence[str], k: int) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) best first; chunks sharing no token are left out."""
+        """(chunk id, BM25 score) best first; chunks sharing no token are left out.
+
+        The scores are bm25s's own (its precomputed per-token columns summed in query order)
+        and the top ``k`` its own selection, so the result is bit for bit what
+        ``BM25.retrieve`` gives; but ``retrieve`` sums each column with ``np.add.at`` (one
+        unbuffered add per posting) and starts a thread pool for the one query. A column lists each document once, so a buffered ``+=`` adds the same floats
+        in the same order."""
         if self._bm25 is None or not tokens or k <= 0:
             return []
         k = min(k, len(self.ids))
-        docs, scores = self._bm25.retrieve([list(tokens)], k=k, show_progress=False, n_threads=1)
+        bm25 = self._bm25
+        sc = bm25.scores
+        data, indices, indptr = sc["data"], sc["indices"], sc["indptr"]
+        # bm25s's vocabulary may hold an empty token with no column (retrieve raises on it)
+        token_ids = [t for t in bm25.get_tokens_ids(list(tokens)) if t < len(indptr) - 1]
+        scores = np.zeros(sc["num_docs"], dtype=np.dtype(bm25.dtype))
+        for t in token_ids:
+            start, end = indptr[t], indptr[t + 1]
+            scores[indices[start:end]] += data[start:end]
+        if bm25.nonoccurrence_array is not None and token_ids:
+            scores += bm25.nonoccurrence_array[np.asarray(token_ids)].sum()
+        top_scores, top = topk(scores, k=k, backend="numpy", sorted=True)
         return [
             (self.ids[int(d)], float(s))
-            for d, s in zip(docs[0], scores[0], strict=True)
+            for d, s in zip(top, top_scores, strict=True)
             if float(s) > 0
         ]

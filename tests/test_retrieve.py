@@ -148,3 +148,33 @@ def test_a_loaded_index_reads_each_chunk_from_its_own_line(retriever) -> None:
 
     f.write_text("".join(lines[:2]), encoding="utf-8")
     assert len(Snapshot.load(index_dir).chunks) == 2
+
+
+def test_keyword_search_is_what_bm25s_retrieve_gives(tmp_path: Path) -> None:
+    """The search sums bm25s's columns itself (not ``np.add.at``) and selects with bm25s's
+    top-k: same ids, same order among ties, same float scores as ``BM25.retrieve``, also
+    after a save and a memory-mapped load, for repeated and unknown tokens."""
+    import random
+
+    from assistant.keyword import KeywordIndex
+
+    rng = random.Random(7)
+    words = [f"ord{i}" for i in range(40)]
+    docs = [[rng.choice(words) for _ in range(rng.randint(1, 30))] for _ in range(300)]
+    ids = [f"c{i}" for i in range(len(docs))]
+    built = KeywordIndex.build(ids, docs)
+    built.save(tmp_path / "kw")
+    for index in (built, KeywordIndex.load(tmp_path / "kw")):
+        bm25 = index._bm25
+        assert bm25 is not None
+        queries = [rng.sample(words, rng.randint(1, 6)) for _ in range(60)]
+        queries += [["ord1", "ord1", "okänt"], ["okänt"], ["ord2"] * 4]
+        for tokens in queries:
+            for k in (1, 10, 300):
+                docs_, scores = bm25.retrieve([tokens], k=k, show_progress=False, n_threads=0)
+                expected = [
+                    (ids[int(d)], float(s))
+                    for d, s in zip(docs_[0], scores[0], strict=True)
+                    if float(s) > 0
+                ]
+                assert index.search(tokens, k) == expected
