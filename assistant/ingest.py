@@ -18,9 +18,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from .analysis import get_analyzer
 from .chunking import chunk_document
-from .config import Settings
+from .config import ChunkVectors, Settings
 from .embeddings import CachedEmbeddings
 from .errors import AssistantError
 from .index import FORMAT, DocEntry, Snapshot
@@ -32,7 +34,7 @@ from .store import VectorStore
 
 Progress = Callable[[str, int, int], None]
 CHUNKING_VERSION = 1
-EMBED_GROUP = 128  # chunks embedded (with their sentences) and stored at a time
+EMBED_GROUP = 128  # chunks whose texts are embedded and stored at a time
 
 
 def file_hash(path: Path) -> str:
@@ -114,8 +116,26 @@ def _remove_leftovers(index_dir: Path, current: Path | None) -> None:
 
 
 def answer_sentences(chunk: Chunk) -> list[str]:
-    """The sentences of a chunk that the extractive answerer may quote (embedded at ingest)."""
+    """The sentences of a chunk that the extractive answerer may quote (embedded at ingest).
+    Every character of the chunk but whitespace is in one of them (headings and list numbers
+    too: see ``split_sentences``)."""
     return [chunk.text[s:e] for s, e in split_sentences(chunk.text)]
+
+
+def mean_vector(vectors: Sequence[Sequence[float]]) -> np.ndarray:
+    """The normalised mean of (unit) vectors: a passage's vector from its sentences'."""
+    m = np.mean(np.asarray(vectors, dtype=np.float32), axis=0)
+    return m / (float(np.linalg.norm(m)) or 1.0)
+
+
+def chunk_texts(chunk: Chunk, chunk_vectors: ChunkVectors) -> tuple[list[str], list[str]]:
+    """The texts to embed for a chunk (the answerer's sentences, and with ``embedded`` the
+    chunk's own text), and those whose vectors make the chunk's vector. A chunk without a
+    sentence (never seen: a chunk holds non-space text) is its own."""
+    sentences = answer_sentences(chunk)
+    if chunk_vectors == "embedded" or not sentences:
+        return [chunk.text, *sentences], [chunk.text]
+    return sentences, sentences
 
 
 def embed_and_store(
@@ -123,18 +143,25 @@ def embed_and_store(
     store: VectorStore,
     chunks: Sequence[Chunk],
     progress: Progress | None = None,
+    chunk_vectors: ChunkVectors = "embedded",
 ) -> None:
-    """Embed the chunks and the sentences the extractive answerer quotes (so answers find
-    them cached), a group of chunks at a time: one embedding call for the group's distinct
-    texts, then one bulk upsert of its chunk vectors. The cache keeps every finished group,
-    so an ingest that dies resumes where it was. A one-sentence chunk, or a sentence that
-    overlapping chunks share, is embedded once."""
+    """Embed the sentences the extractive answerer quotes (so answers find them cached) and
+    make the chunks' vectors, a group of chunks at a time: one embedding call for the group's
+    distinct texts, then one bulk upsert of its chunk vectors. A chunk's vector is its text's
+    (``embedded``) or the normalised mean of its sentences' (``from_sentences``: then the
+    chunk's text is not embedded at all).
+    The cache keeps every finished group, so an ingest that dies resumes where it was. A
+    one-sentence chunk, or a sentence that overlapping chunks share, is embedded once."""
     for i in range(0, len(chunks), EMBED_GROUP):
         group = chunks[i : i + EMBED_GROUP]
-        texts = [c.text for c in group] + [s for c in group for s in answer_sentences(c)]
-        texts = list(dict.fromkeys(texts))
+        plans = [chunk_texts(c, chunk_vectors) for c in group]
+        texts = list(dict.fromkeys(t for embed, _ in plans for t in embed))
         found = dict(zip(texts, embeddings.embed_documents(texts), strict=True))
-        store.add_embedded(group, [found[c.text] for c in group])
+        if chunk_vectors == "embedded":
+            vectors = [found[c.text] for c in group]
+        else:
+            vectors = [mean_vector([found[t] for t in of]).tolist() for _, of in plans]
+        store.add_embedded(group, vectors)
         if progress:
             progress("embed", min(i + EMBED_GROUP, len(chunks)), len(chunks))
 
@@ -156,7 +183,7 @@ def ingest(
         in_store = store.ids()
         missing = [c for c in new.chunks.values() if c.id not in in_store]
         if missing:
-            embed_and_store(embeddings, store, missing, progress)
+            embed_and_store(embeddings, store, missing, progress, settings.chunk_vectors)
         rewrite = old.version_dir is None or old.format != FORMAT or new.failed != old.failed
         if report.changed or rewrite:
             ids = list(new.chunks)

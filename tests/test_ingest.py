@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.config import REPO_ROOT, Settings
@@ -16,6 +17,7 @@ from assistant.core import Assistant
 from assistant.embeddings import CachedEmbeddings, FakeEmbeddings
 from assistant.index import Snapshot, idf_of
 from assistant.ingest import answer_sentences, ingest, is_stale
+from assistant.models import Chunk
 from assistant.retrieve import Retriever
 from assistant.store import VectorStore
 
@@ -195,7 +197,7 @@ def test_changing_chunk_size_rechunks(tmp_path: Path, corpus: Path) -> None:
 
 
 def test_each_text_is_embedded_once(tmp_path: Path, corpus: Path) -> None:
-    s = _settings(tmp_path, corpus)
+    s = _settings(tmp_path, corpus).model_copy(update={"chunk_vectors": "embedded"})
     inner = FakeEmbeddings()
     emb, store = _parts(s, inner)
     _, snap = ingest(s, emb, store)
@@ -206,6 +208,76 @@ def test_each_text_is_embedded_once(tmp_path: Path, corpus: Path) -> None:
     chunk = next(iter(snap.chunks.values()))
     hit = store.search(inner.embed_query(chunk.text), 1)
     assert hit[0][0] == chunk.id and hit[0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+def _stored(store: VectorStore, ids: list[str]) -> dict[str, np.ndarray]:
+    got = store._chroma.get(ids=ids, include=["embeddings"])
+    return {i: np.asarray(v) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+
+
+def _sentence_mean(inner: FakeEmbeddings, chunk: Chunk) -> np.ndarray:
+    vs = np.asarray([inner._vec(t) for t in answer_sentences(chunk)])
+    mean = vs.sum(axis=0)
+    return mean / np.linalg.norm(mean)
+
+
+def test_chunk_vectors_from_sentences_embed_only_the_sentences(
+    tmp_path: Path, corpus: Path
+) -> None:
+    s = _settings(tmp_path, corpus).model_copy(update={"chunk_vectors": "from_sentences"})
+    inner = FakeEmbeddings()
+    emb, store = _parts(s, inner)
+    report, snap = ingest(s, emb, store)
+    embedded = [t for call in inner.calls for t in call]
+    sentences = {t for c in snap.chunks.values() for t in answer_sentences(c)}
+    assert len(inner.calls) == 1  # one group: one call
+    assert len(embedded) == len(set(embedded)) and set(embedded) == sentences
+    assert report.embedded == len(sentences)
+    several = [c for c in snap.chunks.values() if len(answer_sentences(c)) > 1]
+    assert several and not any(c.text in embedded for c in several)
+    # what Chroma holds for each chunk is the normalised mean of its sentences' vectors
+    stored = _stored(store, list(snap.chunks))
+    assert stored.keys() == snap.chunks.keys()
+    for cid, chunk in snap.chunks.items():
+        assert stored[cid] == pytest.approx(_sentence_mean(inner, chunk), abs=1e-6)
+    # and is what a search finds it by
+    chunk = several[0]
+    hit = store.search(_sentence_mean(inner, chunk).tolist(), 1)
+    assert hit[0][0] == chunk.id and hit[0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_derived_and_embedded_chunk_vectors_never_share_a_collection(
+    tmp_path: Path, corpus: Path
+) -> None:
+    embedded = _settings(tmp_path, corpus).model_copy(update={"chunk_vectors": "embedded"})
+    derived = embedded.model_copy(update={"chunk_vectors": "from_sentences"})
+    assert embedded.embedder_id == "fake" and derived.embedder_id == "sentence-mean:fake"
+    inner = FakeEmbeddings()
+    emb, store = _parts(embedded, inner)
+    _, snap = ingest(embedded, emb, store)
+    # the same data directory with the other setting: its own collection, filled anew
+    emb2, store2 = _parts(derived, inner)
+    assert store2.collection_name != store.collection_name and store2.ids() == set()
+    report, again = ingest(derived, emb2, store2)
+    assert again.chunks.keys() == snap.chunks.keys() and report.embedded > 0
+    stored = _stored(store2, list(again.chunks))
+    for cid, chunk in again.chunks.items():
+        assert stored[cid] == pytest.approx(_sentence_mean(inner, chunk), abs=1e-6)
+    before = _stored(store, list(snap.chunks))  # the embedded collection is untouched
+    assert all(before[c] == pytest.approx(inner._vec(snap.chunks[c].text)) for c in before)
+    # a remote model with a long name: Chroma's collection name is cut at 63 characters, and
+    # the setting's mark still tells the two apart
+    remote = Settings(
+        data_dir=tmp_path / "remote",
+        embedder="openai",
+        embedder_model="intfloat/multilingual-e5-small",
+        embedder_prefixes=False,
+    )
+    names = {
+        VectorStore(remote.model_copy(update={"chunk_vectors": v})).collection_name
+        for v in ("embedded", "from_sentences")
+    }
+    assert len(names) == 2 and all(len(n) <= 63 for n in names)
 
 
 def test_a_loaded_index_serves_without_tokens(tmp_path: Path, corpus: Path) -> None:
