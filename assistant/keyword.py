@@ -45,8 +45,9 @@ class KeywordIndex:
         The scores are bm25s's own (its precomputed per-token columns summed in query order)
         and the top ``k`` its own selection, so the result is bit for bit what
         ``BM25.retrieve`` gives; but ``retrieve`` sums each column with ``np.add.at`` (one
-        unbuffered add per posting) and starts a thread pool for the one query. A column lists each document once, so a buffered ``+=`` adds the same floats
-        in the same order."""
+        unbuffered add per posting) and starts a thread pool for the one query. A column
+        lists each document once, so a buffered ``+=`` adds the same floats in the same
+        order."""
         if self._bm25 is None or not tokens or k <= 0:
             return []
         k = min(k, len(self.ids))
