@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -59,7 +60,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,7 @@ TARGETS = {
     "serve_rss_mb": 700.0,
     "cold_start_s": 3.0,
 }
+ISSUE_INGEST_BASELINE = 3.1  # chunks/s of a first ingest of the corpus when issue 11 was filed
 
 # Settings must come from the benchmark alone: no ASSISTANT_* variable from the caller's shell.
 _CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
@@ -562,25 +563,65 @@ def ask_phase(assistant: Assistant, questions: Sequence[str]) -> dict[str, Any]:
 
 
 CLIENTS = (1, 4, 8)
+CONCURRENT_S = 8.0  # seconds per level and round
+CONCURRENT_ROUNDS = 2
 
 
-def concurrent_phase(assistant: Assistant, questions: Sequence[str]) -> dict[str, Any]:
-    """Answers/s and latency with 1, 4 and 8 threads asking at once in one process (the chat
-    serves ``ASSISTANT_CONCURRENCY_LIMIT`` answers at a time the same way)."""
+def concurrent_phase(
+    assistant: Assistant,
+    questions: Sequence[str],
+    levels: Sequence[int] = CLIENTS,
+    seconds: float = CONCURRENT_S,
+    rounds: int = CONCURRENT_ROUNDS,
+) -> dict[str, Any]:
+    """Answers/s and latency with N threads calling ``Assistant.ask`` in one process (the
+    chat serves ``ASSISTANT_CONCURRENCY_LIMIT`` answers at a time the same way).
+
+    Each thread asks, waits for the answer and asks the next question (the questions in
+    turn, shared by the threads) until ``seconds`` have passed; answers/s counts the
+    answers over the wall time until the last thread finished its answer. The levels run in
+    turn, ``rounds`` times (1, 4, 8, 1, 4, 8 …), so that a change in the machine's load
+    hits every level; the figures pool the rounds, and the CPU this process used per answer
+    is given beside them (on a machine of C cores, answers/s can not pass C / CPU)."""
+    for q in questions[:WARMUP]:
+        assistant.ask(q)
+    lat: dict[int, list[float]] = {n: [] for n in levels}
+    wall: dict[int, float] = dict.fromkeys(levels, 0.0)
+    cpu: dict[int, float] = dict.fromkeys(levels, 0.0)
+    per_round: dict[int, list[float]] = {n: [] for n in levels}
+    turn = itertools.count()  # next() on a count is atomic under the GIL
+    for _ in range(rounds):
+        for n in levels:
+            done: list[float] = []
+            deadline = now() + seconds
+
+            def user(done: list[float] = done, deadline: float = deadline) -> None:
+                while now() < deadline:
+                    q = questions[next(turn) % len(questions)]
+                    t0 = now()
+                    assistant.ask(q)
+                    done.append(ms_since(t0))
+
+            c0, t0 = os.times(), now()
+            threads = [threading.Thread(target=user) for _ in range(n)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed, c1 = now() - t0, os.times()
+            lat[n].extend(done)
+            wall[n] += elapsed
+            cpu[n] += (c1.user + c1.system) - (c0.user + c0.system)
+            per_round[n].append(len(done) / elapsed)
     res: dict[str, Any] = {}
-    for clients in CLIENTS:
-        lat: list[float] = []
-
-        def one(q: str, lat: list[float] = lat) -> None:
-            t0 = now()
-            assistant.ask(q)
-            lat.append(ms_since(t0))
-
-        work = [questions[i % len(questions)] for i in range(max(len(questions), 4 * clients))]
-        t0 = now()
-        with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(one, work))
-        res[str(clients)] = {"answers_per_s": len(work) / (now() - t0), **stats(lat)}
+    for n in levels:
+        res[str(n)] = {
+            "answers_per_s": len(lat[n]) / wall[n],
+            "answers_per_s_rounds": per_round[n],
+            "cpu_ms_per_answer": 1000 * cpu[n] / len(lat[n]),
+            "seconds": wall[n],
+            **stats(lat[n]),
+        }
     return res
 
 
@@ -650,7 +691,102 @@ def phase_real_ingest(
                 raise SystemExit(f"`python -m assistant ingest` failed:\n{out.stderr}")
     res["reingest_process_s"] = stats(proc_runs)
     res["reingest_process_output"] = out.stdout.strip()
+    res["by_chunk_vectors"] = phase_first_ingests(root, max(process_runs, 3))
     return res, settings
+
+
+# A first ingest of the real corpus as `assistant ingest` makes it, with the model loaded first
+# (the first query embedding) so that chunks/s can be given with and without the model's load.
+FIRST_INGEST = (
+    _CHILD_HEAD
+    + """
+from assistant.config import Settings
+from assistant.health import open_assistant
+t_imp = time.time()
+assistant = open_assistant(Settings(_env_file=None), for_ingest=True)  # as `assistant ingest`
+t_open = time.time()
+assistant.embeddings.embed_query("modell")  # loads the model
+t_load = time.time()
+rep = assistant.ingest()
+t_end = time.time()
+print(json.dumps({"imports_s": t_imp - t_up, "open_s": t_open - t_imp, "load_s": t_load - t_open,
+    "ingest_s": t_end - t_load, "chunks": rep.chunks, "embedded": rep.embedded,
+    "failures": [f.reason for f in rep.failures], "embedder": assistant.settings.embedder_id,
+    "maxrss_mb": peak_mb()}))
+"""
+)
+CHUNK_VECTORS = ("embedded", "from_sentences")
+
+
+def phase_first_ingests(root: Path, runs: int) -> dict[str, Any]:
+    """First ingests of the real corpus with each ``chunk_vectors`` setting, each in a fresh
+    process on a fresh data directory (so a fresh embedding cache), ``runs`` times each in the
+    order A B B A A B ... so that drift hits both. chunks/s with the model's load is chunks /
+    (load + ingest), as the issue's baseline (its model loaded inside the ingest); without
+    it, chunks / ingest."""
+    pattern = [CHUNK_VECTORS[0], CHUNK_VECTORS[1], CHUNK_VECTORS[1], CHUNK_VECTORS[0]]
+    rows: dict[str, list[dict[str, Any]]] = {v: [] for v in CHUNK_VECTORS}
+    for n, setting in enumerate(pattern[i % 4] for i in range(2 * runs)):
+        data = root / f"first-ingest-{n}"
+        env = {**child_env(data), "ASSISTANT_CHUNK_VECTORS": setting}
+        with console.status(f"real corpus: first ingest {n + 1}/{2 * runs} ({setting})"):
+            row = run_child(FIRST_INGEST, {}, env, root)
+        if row["failures"]:
+            raise SystemExit(f"the first ingest failed: {row}")
+        row["load1"] = load1()
+        rows[setting].append(row)
+        shutil.rmtree(data, ignore_errors=True)
+    res: dict[str, Any] = {}
+    for setting, rs in rows.items():
+        with_load = [r["chunks"] / (r["load_s"] + r["ingest_s"]) for r in rs]
+        without = [r["chunks"] / r["ingest_s"] for r in rs]
+        res[setting] = {
+            "runs": rs,
+            "chunks": rs[0]["chunks"],
+            "embedded": rs[0]["embedded"],
+            "embedder": rs[0]["embedder"],
+            "load_s": statistics.median(r["load_s"] for r in rs),
+            "ingest_s": statistics.median(r["ingest_s"] for r in rs),
+            "chunks_per_s_with_load": statistics.median(with_load),
+            "chunks_per_s": statistics.median(without),
+        }
+    a, b = (res[v] for v in CHUNK_VECTORS)
+    res["ratio_with_load"] = b["chunks_per_s_with_load"] / a["chunks_per_s_with_load"]
+    res["ratio"] = b["chunks_per_s"] / a["chunks_per_s"]
+    res["vs_issue_baseline"] = b["chunks_per_s_with_load"] / ISSUE_INGEST_BASELINE
+    return res
+
+
+def print_first_ingests(res: dict[str, Any]) -> None:
+    t = _table(
+        "First ingest of the real corpus by chunk_vectors (fresh process and data dir, medians)",
+        "chunk_vectors",
+        "texts embedded",
+        "model load s",
+        "ingest s",
+        "chunks/s with load",
+        "chunks/s without",
+    )
+    for setting in CHUNK_VECTORS:
+        r = res[setting]
+        t.add_row(
+            f"{setting} ({r['chunks']} chunks, n={len(r['runs'])})",
+            str(r["embedded"]),
+            f"{r['load_s']:.2f}",
+            f"{r['ingest_s']:.2f}",
+            f"{r['chunks_per_s_with_load']:.2f}",
+            f"{r['chunks_per_s']:.2f}",
+        )
+    t.add_row(
+        f"ratio from_sentences / embedded; with load vs the issue's {ISSUE_INGEST_BASELINE} "
+        f"chunks/s: {res['vs_issue_baseline']:.2f}×",
+        "",
+        "",
+        "",
+        f"{res['ratio_with_load']:.2f}×",
+        f"{res['ratio']:.2f}×",
+    )
+    console.print(t)
 
 
 def phase_analysis_cold(chunks: Sequence[Chunk]) -> dict[str, Any]:
@@ -1414,6 +1550,8 @@ def print_real(real: dict[str, Any]) -> None:
         "",
     )
     console.print(t)
+    if "by_chunk_vectors" in ing:
+        print_first_ingests(ing["by_chunk_vectors"])
 
 
 def print_report(r: dict[str, Any]) -> None:
@@ -1545,6 +1683,59 @@ def print_report(r: dict[str, Any]) -> None:
     console.print(f"[dim]Synthetic corpora: {r['approximation']}.[/dim]")
 
 
+def query_path(
+    data: Path, corpus: Path, questions: Sequence[str], levels: Sequence[int], seconds: float
+) -> dict[str, Any]:
+    """Only the query path, over an existing data directory (one that ``--keep`` left, e.g.
+    ``scale-100000/data`` beside its ``corpus``): retrieval alone per mode, ``ask`` and its
+    stages, and answers/s with ``levels`` threads."""
+    settings = settings_for(data, corpus=corpus)
+    assistant = Assistant(settings)
+    res: dict[str, Any] = {
+        "data": str(data),
+        "chunks": len(assistant.snapshot.chunks),
+        "load_before": load1(),
+    }
+    with console.status("retrieval per mode"):
+        res["query"] = query_phase(assistant, questions, f"{res['chunks']:,} chunks")
+    with console.status("extractive answers"):
+        res["ask"] = ask_phase(assistant, questions)
+    with console.status(f"answers/s with {', '.join(map(str, levels))} threads"):
+        res["concurrent"] = concurrent_phase(assistant, questions, levels, seconds)
+    res["load_after"] = load1()
+    return res
+
+
+def print_query_path(r: dict[str, Any]) -> None:
+    t = _table(
+        f"Query path over {r['chunks']:,} chunks ({r['data']}), load "
+        f"{r['load_before']:.2f} → {r['load_after']:.2f}",
+        "measure",
+        "p50 ms",
+        "p95 ms",
+    )
+    q = r["query"]
+    t.add_row(
+        "query embedding alone", f1(q["embed_query_ms"]["p50"]), f1(q["embed_query_ms"]["p95"])
+    )
+    for mode in MODES:
+        rt = q["modes"][mode]["retrieve_ms"]
+        t.add_row(f"{mode} retrieval alone", f1(rt["p50"]), f1(rt["p95"]))
+    a = r["ask"]
+    t.add_row("Assistant.ask", f1(a["ask_ms"]["p50"]), f1(a["ask_ms"]["p95"]))
+    for k, v in a["stages_p50_ms"].items():
+        t.add_row(f"  {k}", f1(v), f1(a["stages_p95_ms"][k]))
+    for n, c in r["concurrent"].items():
+        rounds = ", ".join(f"{x:.1f}" for x in c["answers_per_s_rounds"])
+        t.add_row(
+            f"{n} thread(s): {c['answers_per_s']:.1f} answers/s (rounds {rounds}), "
+            f"CPU {c['cpu_ms_per_answer']:.0f} ms/answer",
+            f1(c["p50"]),
+            f1(c["p95"]),
+        )
+    console.print(t)
+
+
 # --- main ------------------------------------------------------------------------------------
 
 APPROXIMATION = (
@@ -1554,6 +1745,29 @@ APPROXIMATION = (
     "(vector-search cost does not depend on vector quality; retrieval quality here is "
     "meaningless, and the small vocabulary makes BM25's posting lists long)"
 )
+
+
+def ingest_only(runs: int, json_path: Path | None) -> None:
+    """``--ingest-only``: the first ingests by chunk_vectors, with the machine and its load."""
+    r: dict[str, Any] = {
+        "machine": machine(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+    }
+    root = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+    try:
+        r["first_ingests"] = phase_first_ingests(root, runs)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    r["machine"]["loadavg_end"] = os.getloadavg()
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(r, indent=1, default=str) + "\n", encoding="utf-8")
+    print_first_ingests(r["first_ingests"])
+    console.print(
+        f"load average (1, 5, 15 min) at start {r['machine'].get('loadavg')}, "
+        f"at end {r['machine']['loadavg_end']}"
+    )
 
 
 def main() -> None:
@@ -1578,12 +1792,49 @@ def main() -> None:
         help="only the synthetic sizes (a first ingest of the corpus for its sentences)",
     )
     p.add_argument("--keep", action="store_true", help="keep the temporary data directories")
+    p.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="only first ingests of the real corpus with each chunk_vectors setting",
+    )
+    p.add_argument("--ingest-runs", type=int, default=3, help="ingests per setting (--ingest-only)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="only the query path (retrieval, ask stages, answers/s per thread count) over "
+        "this existing data directory, e.g. a kept scale-100000/data",
+    )
+    p.add_argument("--corpus", type=Path, default=None, help="with --data: its corpus folder")
+    p.add_argument("--threads", default="1,8", help="with --data: thread counts (default 1,8)")
+    p.add_argument(
+        "--seconds", type=float, default=CONCURRENT_S, help="with --data: seconds per level"
+    )
     args = p.parse_args()
+    if args.data:
+        corpus = args.corpus or args.data.parent / "corpus"
+        levels = [int(x) for x in args.threads.split(",")]
+        started = datetime.now(UTC)
+        out = {
+            "machine": machine(),
+            "started": started.isoformat(timespec="seconds"),
+            "command": " ".join([Path(sys.executable).name, *sys.argv]),
+            **query_path(args.data, corpus, load_questions(None), levels, args.seconds),
+        }
+        out["machine"]["loadavg_end"] = os.getloadavg()
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", "utf-8")
+        print_query_path(out)
+        return
     if args.replot:
         scale: dict[str, Any] = {}
         for f in args.replot:
             scale.update(json.loads(f.read_text(encoding="utf-8"))["scale"])
         write_plot(scale, args.plot or Path("bench-scale.svg"))
+        return
+    if args.ingest_only:
+        ingest_only(args.ingest_runs, args.json)
         return
     default_sizes = "1000" if args.quick else ",".join(str(s) for s in SIZES)
     sizes = [int(s) for s in (args.sizes or default_sizes).split(",")]
