@@ -73,6 +73,10 @@ class ChunkTable(Mapping[str, Chunk]):
             meta=self._metas[doc_id],
         )
 
+    def spans(self, ids: list[str]) -> list[tuple[int, int, str]]:
+        """(start, end, text) of these chunks, without making their ``Chunk``s."""
+        return [(row[2], row[3], row[6]) for row in map(self._row, ids)]
+
     def __contains__(self, cid: object) -> bool:
         return cid in self._rows
 
@@ -118,6 +122,17 @@ class LazyChunkTable(ChunkTable):
             self._index_own_ids()
             cid_, *row = self._parse(self._line[cid])
         return tuple(row)  # type: ignore[return-value]
+
+    def spans(self, ids: list[str]) -> list[tuple[int, int, str]]:
+        """A document's chunks are consecutive lines: parsed as one JSON array, which at
+        100,000 chunks took a fifth of the answer's time as one parse and ``Chunk`` each."""
+        lines = [self._line[cid] for cid in ids]
+        if lines and lines[-1] - lines[0] == len(lines) - 1 == len(set(lines)) - 1:
+            block = self._data[self._starts[lines[0]] : self._starts[lines[-1] + 1]]
+            rows = json.loads(b"[" + block.rstrip(b"\n").replace(b"\n", b",") + b"]")
+            if [row[0] for row in rows] == ids:
+                return [(row[3], row[4], row[7]) for row in rows]
+        return super().spans(ids)
 
     def __contains__(self, cid: object) -> bool:
         return cid in self._line
@@ -250,24 +265,29 @@ class Snapshot:
         if doc_id not in self._texts:
             buf: list[str] = []
             end = 0
-            for c in sorted(
-                (self.chunks[i] for i in self.documents[doc_id].chunk_ids), key=lambda c: c.start
+            for c_start, c_end, text in sorted(
+                self._spans(self.documents[doc_id].chunk_ids), key=lambda s: s[0]
             ):
-                if c.start > end:
-                    gap = c.start - end
+                if c_start > end:
+                    gap = c_start - end
                     buf.append("\n\n"[:gap] + " " * max(0, gap - 2))
-                buf.append(c.text[max(0, end - c.start) :])
-                end = max(end, c.end)
+                buf.append(text[max(0, end - c_start) :])
+                end = max(end, c_end)
             self._texts[doc_id] = "".join(buf)
         return self._texts[doc_id]
 
     def chunk_at(self, doc_id: str, start: int, end: int) -> Chunk | None:
         """A chunk of the document that holds the span [start, end)."""
-        for cid in self.documents[doc_id].chunk_ids:
-            c = self.chunks[cid]
-            if c.start <= start and end <= c.end:
-                return c
+        ids = self.documents[doc_id].chunk_ids
+        for cid, (c_start, c_end, _) in zip(ids, self._spans(ids), strict=True):
+            if c_start <= start and end <= c_end:
+                return self.chunks[cid]
         return None
+
+    def _spans(self, ids: list[str]) -> list[tuple[int, int, str]]:
+        if isinstance(self.chunks, ChunkTable):
+            return self.chunks.spans(ids)
+        return [(c.start, c.end, c.text) for c in map(self.chunks.__getitem__, ids)]
 
     # --- writing -----------------------------------------------------------------------
     def _order(self) -> list[str]:

@@ -178,3 +178,44 @@ def test_keyword_search_is_what_bm25s_retrieve_gives(tmp_path: Path) -> None:
                     if float(s) > 0
                 ]
                 assert index.search(tokens, k) == expected
+
+
+def test_a_loaded_index_rebuilds_documents_as_the_ingest_had_them(tmp_path: Path) -> None:
+    """doc_text and chunk_at read a loaded document's rows in one parse; they give what the
+    ingest's own chunks give, also from a chunks file in another order (one row at a time)."""
+    from assistant.index import Snapshot
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "\n\n".join(
+        f"Stycke {i} handlar om förbättringar. Det har två meningar om lean nummer {i}."
+        for i in range(30)
+    )
+    (corpus / "lang.md").write_text(f"# Rubrik\n\n{body}\n\n## Lista\n\n1. Ett.\n2. Två.\n")
+    (corpus / "kort.md").write_text("Kort dokument om additiv tillverkning.\n")
+    s = Settings(
+        data_dir=tmp_path / "data",
+        corpus_paths=[corpus],
+        embedder="fake",
+        chunk_size=200,
+        chunk_overlap=60,
+    )
+    emb = CachedEmbeddings(FakeEmbeddings(), s.cache_dir / "e.sqlite3", s.embedder_id)
+    _, built = ingest(s, emb, VectorStore(s))
+    assert len(built.documents["lang.md"].chunk_ids) > 10
+
+    def views(snap: Snapshot) -> list[object]:
+        out: list[object] = []
+        for doc_id, entry in sorted(snap.documents.items()):
+            text = snap.doc_text(doc_id)
+            out.append(text)
+            for cid in entry.chunk_ids:
+                c = snap.chunks[cid]
+                out.append(snap.chunk_at(doc_id, c.start + 1, c.end - 1))
+        return out
+
+    expected = views(built)
+    assert views(Snapshot.load(s.index_dir)) == expected
+    f = Snapshot.load(s.index_dir).version_dir / "chunks.jsonl"
+    f.write_text("".join(f.read_text(encoding="utf-8").splitlines(keepends=True)[::-1]))
+    assert views(Snapshot.load(s.index_dir)) == expected
