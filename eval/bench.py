@@ -1765,7 +1765,7 @@ def ingest_only(runs: int, json_path: Path | None) -> None:
         json_path.write_text(json.dumps(r, indent=1, default=str) + "\n", encoding="utf-8")
     print_first_ingests(r["first_ingests"])
     console.print(
-        f"load average (1, 5, 15 min) at start {r['machine'].get('loadavg')}, "
+        f"load average (1, 5, 15 min) at start {r['machine']['loadavg_start']}, "
         f"at end {r['machine']['loadavg_end']}"
     )
 
