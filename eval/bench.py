@@ -1684,11 +1684,17 @@ def print_report(r: dict[str, Any]) -> None:
 
 
 def query_path(
-    data: Path, corpus: Path, questions: Sequence[str], levels: Sequence[int], seconds: float
+    data: Path,
+    corpus: Path,
+    questions: Sequence[str],
+    levels: Sequence[int],
+    seconds: float,
+    busy: int = 0,
 ) -> dict[str, Any]:
     """Only the query path, over an existing data directory (one that ``--keep`` left, e.g.
     ``scale-100000/data`` beside its ``corpus``): retrieval alone per mode, ``ask`` and its
-    stages, and answers/s with ``levels`` threads."""
+    stages, and answers/s with ``levels`` threads; with ``busy``, the thread counts again
+    (one round) while that many other processes keep a core busy each (a shared machine)."""
     settings = settings_for(data, corpus=corpus)
     assistant = Assistant(settings)
     res: dict[str, Any] = {
@@ -1702,6 +1708,18 @@ def query_path(
         res["ask"] = ask_phase(assistant, questions)
     with console.status(f"answers/s with {', '.join(map(str, levels))} threads"):
         res["concurrent"] = concurrent_phase(assistant, questions, levels, seconds)
+    if busy:
+        spin = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(busy)]
+        try:
+            with console.status(f"the same beside {busy} busy processes"):
+                res["busy"] = {
+                    "processes": busy,
+                    "concurrent": concurrent_phase(assistant, questions, levels, seconds, 1),
+                }
+        finally:
+            for proc in spin:
+                proc.kill()
+                proc.wait()
     res["load_after"] = load1()
     return res
 
@@ -1725,14 +1743,18 @@ def print_query_path(r: dict[str, Any]) -> None:
     t.add_row("Assistant.ask", f1(a["ask_ms"]["p50"]), f1(a["ask_ms"]["p95"]))
     for k, v in a["stages_p50_ms"].items():
         t.add_row(f"  {k}", f1(v), f1(a["stages_p95_ms"][k]))
-    for n, c in r["concurrent"].items():
-        rounds = ", ".join(f"{x:.1f}" for x in c["answers_per_s_rounds"])
-        t.add_row(
-            f"{n} thread(s): {c['answers_per_s']:.1f} answers/s (rounds {rounds}), "
-            f"CPU {c['cpu_ms_per_answer']:.0f} ms/answer",
-            f1(c["p50"]),
-            f1(c["p95"]),
-        )
+    levels = [("", r["concurrent"])]
+    if b := r.get("busy"):
+        levels.append((f" beside {b['processes']} busy processes", b["concurrent"]))
+    for beside, conc in levels:
+        for n, c in conc.items():
+            rounds = ", ".join(f"{x:.1f}" for x in c["answers_per_s_rounds"])
+            t.add_row(
+                f"{n} thread(s){beside}: {c['answers_per_s']:.1f} answers/s (rounds {rounds}), "
+                f"CPU {c['cpu_ms_per_answer']:.0f} ms/answer",
+                f1(c["p50"]),
+                f1(c["p95"]),
+            )
     console.print(t)
 
 
@@ -1810,6 +1832,12 @@ def main() -> None:
     p.add_argument(
         "--seconds", type=float, default=CONCURRENT_S, help="with --data: seconds per level"
     )
+    p.add_argument(
+        "--busy",
+        type=int,
+        default=0,
+        help="with --data: also measure the thread counts beside this many busy processes",
+    )
     args = p.parse_args()
     if args.data:
         corpus = args.corpus or args.data.parent / "corpus"
@@ -1819,7 +1847,7 @@ def main() -> None:
             "machine": machine(),
             "started": started.isoformat(timespec="seconds"),
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
-            **query_path(args.data, corpus, load_questions(None), levels, args.seconds),
+            **query_path(args.data, corpus, load_questions(None), levels, args.seconds, args.busy),
         }
         out["machine"]["loadavg_end"] = os.getloadavg()
         if args.json:
