@@ -142,3 +142,25 @@ def test_the_assistant_on_a_remote_embedder_and_caches_kept_per_model(
     db.close()
     assert set(counts) == {"openai:model-a", "openai:model-b"}
     assert counts["openai:model-a"] == counts["openai:model-b"]
+
+
+def test_a_remote_embedder_makes_chunk_vectors_from_sentences_too(
+    stub: EmbeddingStub, tmp_path: Path
+) -> None:
+    """With chunk_vectors=from_sentences the server is sent each sentence once and no
+    passage of several sentences; the chunks' vectors, made from the sentences', go to a
+    collection of their own."""
+    from assistant.ingest import answer_sentences
+
+    common = {"embedder": "openai", "embedder_base_url": stub.openai_url}
+    with indexed_assistant(
+        tmp_path, embedder_model="model-a", chunk_vectors="from_sentences", **common
+    ) as a:
+        chunks = list(a.snapshot.chunks.values())
+        collection = a.store.collection_name
+        assert a.settings.embedder_id == "sentence-mean:openai:model-a"
+    sent = [t for batch in stub.inputs for t in batch]
+    sentences = {f"passage: {s}" for c in chunks for s in answer_sentences(c)}
+    assert len(sent) == len(set(sent)) and set(sent) == sentences
+    assert any(len(answer_sentences(c)) > 1 for c in chunks)
+    assert collection.endswith("-sentence-mean-openai-model-a")
