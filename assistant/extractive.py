@@ -72,6 +72,7 @@ REFUSAL_FEATURES = (
     "best_dense",  # the best dense similarity among the candidates
     "best_focus",  # the best focus overlap among the candidates
     "kind_missing",  # typed question, and no top candidate holds that kind
+    "kind_focus",  # the best focus overlap among the candidates that hold the asked kind
     "unknown_focus",  # share of the focus words the documents never use
     "unknown_name",  # a name in the focus the documents never mention
     "relation_missing",  # funding *to the asker* asked, and no candidate says so
@@ -434,10 +435,11 @@ def case_features(g: Gathered, vocabulary: Mapping[str, float]) -> np.ndarray:
     top = ranked[:TOP_FOR_KIND]
     analyzer = get_analyzer()
     # (length, known to the documents) of each focus word
+    # a focus word without tokens (a stopword such as "under", "för") says nothing either way
     words = [
-        (len(w), any(t in vocabulary for t in analyzer.query_tokens(w)))
+        (len(w), any(t in vocabulary for t in tokens))
         for w in q.focus.split()
-        if len(w) > 2
+        if len(w) > 2 and (tokens := analyzer.query_tokens(w))
     ]
     known = [k for _, k in words]
     unknown_name = any(
@@ -453,6 +455,12 @@ def case_features(g: Gathered, vocabulary: Mapping[str, float]) -> np.ndarray:
             max(float(c.features[idx["dense"]]) for c in g.candidates),
             max(float(c.features[idx["focus"]]) for c in g.candidates),
             float(q.typed and not any(c.features[idx["kind"]] for c in top)),
+            max(
+                (float(c.features[idx["focus"]]) for c in g.candidates if c.features[idx["kind"]]),
+                default=0.0,
+            )
+            if q.typed
+            else max(float(c.features[idx["focus"]]) for c in g.candidates),
             unknown_share,
             float(unknown_name),
             float(unmet_relation(g)),
