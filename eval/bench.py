@@ -1288,7 +1288,7 @@ def phase_real(
     maxrss["answers"] = maxrss_mb()
     contention.mark("answers")
     with console.status("real corpus: answers from concurrent threads"):
-        real["concurrent"] = concurrent_phase(assistant, questions)
+        real["concurrent"] = concurrent_phase(assistant, questions, seconds=reps["concurrent_s"])
     contention.mark("concurrent")
     with console.status("cold start: fresh process to first answer"):
         cold_qs = questions[: RSS_ANSWERS + 1]
@@ -1876,6 +1876,7 @@ def main() -> None:
         "gradio_levels": (1, 4) if args.quick else (1, 4, 16),
         "gradio_per_client": 4 if args.quick else 8,
         "gradio_min_requests": 12 if args.quick else 40,
+        "concurrent_s": 2.0 if args.quick else CONCURRENT_S,  # per thread count and round
     }
     questions = load_questions(30 if args.quick else None)
 
