@@ -67,12 +67,13 @@ def _settings(**overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def _assistant(settings: Settings, *, for_ingest: bool = False) -> Any:
+def _assistant(settings: Settings, *, for_ingest: bool = False, warm: bool = False) -> Any:
     """The assistant over checked data: damaged or disagreeing files end in one line that says
-    what is wrong and how to fix it (see ``assistant doctor``)."""
+    what is wrong and how to fix it (see ``assistant doctor``). ``warm``: the command answers,
+    so what the first answer needs is loaded while the dense index loads."""
     from .health import open_assistant
 
-    return open_assistant(settings, for_ingest=for_ingest)
+    return open_assistant(settings, for_ingest=for_ingest, warm=warm)
 
 
 @contextmanager
@@ -290,7 +291,7 @@ def ask(
 ) -> None:
     """Answer one question from the documents, with numbered sources."""
     with _user_errors():
-        answer = _assistant(_settings(backend=backend)).ask(question)
+        answer = _assistant(_settings(backend=backend), warm=True).ask(question)
         if as_json:
             print(answer.model_dump_json(indent=1))
         else:
@@ -303,7 +304,7 @@ def chat(
 ) -> None:
     """A conversation in the terminal; follow-up questions keep the context. Ctrl-D ends it."""
     with _user_errors():
-        assistant = _assistant(_settings(backend=backend))
+        assistant = _assistant(_settings(backend=backend), warm=True)
     history: list[Turn] = []
     console.print("Ställ en fråga (Ctrl-D avslutar) / Ask a question (Ctrl-D to quit).")
     while True:
@@ -337,7 +338,7 @@ def serve(
         from .health import feedback_problem
         from .ui import launch
 
-        assistant = _assistant(settings)
+        assistant = _assistant(settings, warm=True)
         if problem := feedback_problem(settings):
             err.print(
                 f"[yellow]Ratings will not be saved:[/yellow] {escape(str(problem))}",

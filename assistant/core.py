@@ -29,6 +29,7 @@ from .models import Answer, DocumentInfo, Hit, IndexStatus, IngestReport, Lang, 
 from .retrieve import Retriever
 from .rewrite import rewrite_without_llm
 from .store import VectorStore
+from .ui_text import EXAMPLES
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +99,14 @@ class Assistant:
         settings: Settings,
         embeddings: Embeddings | None = None,
         chat_model: Any = None,
+        store: VectorStore | None = None,
     ) -> None:
         self.settings = settings
         inner = embeddings or make_embeddings(settings)
         self.embeddings = CachedEmbeddings(
             inner, settings.cache_dir / "embeddings.sqlite3", settings.embedder_id
         )
-        self.store = VectorStore(settings)
+        self.store = store or VectorStore(settings)
         self._snapshot = Snapshot.load(settings.index_dir)
         # a newer version that failed to load, and when: tried again after RETRY_UNREADABLE
         # seconds (on a shared filesystem, CURRENT can arrive before its version folder)
@@ -115,9 +117,28 @@ class Assistant:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, embeddings: Embeddings | None = None, chat_model: Any = None
+        cls,
+        settings: Settings,
+        *,
+        embeddings: Embeddings | None = None,
+        chat_model: Any = None,
+        store: VectorStore | None = None,
     ) -> Assistant:
-        return cls(settings, embeddings, chat_model)
+        return cls(settings, embeddings, chat_model, store)
+
+    def warm(self) -> None:
+        """Load now what the first answer would load, except the dense index: the embedding
+        model, the language data, the keyword index's pages and the answerer's resources,
+        by answering the first example question from keyword search alone and without an
+        LLM. ``open_assistant`` does it while the dense index loads in another thread (that
+        load does not hold the GIL), so a server's first answer does not wait for them. A
+        failure here is left for the first real question to meet and report."""
+        if self.snapshot.empty:
+            return
+        try:
+            self.ask(EXAMPLES[0], backend="extractive", mode="keyword")
+        except Exception:
+            log.debug("warming up failed", exc_info=True)
 
     # --- index -------------------------------------------------------------------------
     @property

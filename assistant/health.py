@@ -18,6 +18,7 @@ import json
 import logging
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -233,17 +234,30 @@ def store_problems(snapshot: Snapshot, store_ids: set[str]) -> list[Problem]:
 # --- entry points ------------------------------------------------------------------------------
 
 
-def open_assistant(settings: Settings, *, for_ingest: bool = False, **kwargs: Any) -> Assistant:
+def open_assistant(
+    settings: Settings, *, for_ingest: bool = False, warm: bool = False, **kwargs: Any
+) -> Assistant:
     """The ``Assistant`` over checked data, or ``DataDamaged`` saying what to do.
 
-    ``for_ingest`` lets chunks missing from the dense index pass: the ingest adds them."""
-    from .core import Assistant
+    ``for_ingest`` lets chunks missing from the dense index pass: the ingest adds them.
+    ``warm`` (a server, a question) also loads what the first answer needs (``Assistant.warm``).
 
+    The dense index's ids, for the check that it holds every indexed chunk, are read in a
+    thread as soon as Chroma is imported: that read is also Chroma loading the index into
+    memory (at 100,000 chunks ~1 s, and what the first search would otherwise wait for), and
+    it does not hold the GIL, so the rest of the imports, the snapshot's load and the warm-up
+    run beside it. The check itself is unchanged and still done before this returns."""
     problems = index_problems(settings) + store_file_problems(settings)
     if problems:
         raise DataDamaged(problems)
     try:
-        assistant = Assistant.from_settings(settings, **kwargs)
+        from .store import VectorStore  # chromadb first: the longest import
+
+        store = VectorStore(settings)
+        held = None if for_ingest else _Background(store.ids)
+        from .core import Assistant
+
+        assistant = Assistant.from_settings(settings, store=store, **kwargs)
     except AssistantError:
         raise
     except Exception as exc:  # something the file checks above cannot see
@@ -258,11 +272,36 @@ def open_assistant(settings: Settings, *, for_ingest: bool = False, **kwargs: An
             ]
         ) from exc
     problems = snapshot_problems(assistant.snapshot)
-    if not problems and not for_ingest:
-        problems = store_problems(assistant.snapshot, assistant.store.ids())
+    if not problems and warm:
+        assistant.warm()
+    if not problems and held is not None:
+        problems = store_problems(assistant.snapshot, held.result())
     if problems:
         raise DataDamaged(problems)
     return assistant
+
+
+class _Background:
+    """A call run in a daemon thread; ``result`` waits for it and raises what it raised."""
+
+    def __init__(self, call: Callable[[], set[str]]) -> None:
+        self._call = call
+        self._value: set[str] = set()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="dense-index-ids", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._call()
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> set[str]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _first(exc: BaseException) -> str:

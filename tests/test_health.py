@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from typer.testing import CliRunner, Result
 
 from assistant.cli import app
@@ -228,6 +229,21 @@ def test_open_assistant_raises_data_damaged_with_every_problem(data: Path) -> No
         open_assistant(Settings())
     assert [p.part for p in caught.value.problems] == ["index", "embedding cache"]
     assert len(str(caught.value).splitlines()) == 2
+
+
+def test_a_warm_open_still_finds_vectors_missing_from_the_dense_index(data: Path) -> None:
+    """The dense index's ids are read in a thread beside the warm-up; the check still stops
+    the opening."""
+    _vectors_deleted(data)
+    with pytest.raises(DataDamaged, match="dense index holds 0 of the"):
+        open_assistant(Settings(), warm=True)
+
+
+def test_warming_up_asks_no_llm(data: Path) -> None:
+    model = FakeListChatModel(responses=["Ett svar [1].", "Ett annat svar [1]."])
+    assistant = open_assistant(Settings(backend="openai"), warm=True, chat_model=model)
+    assert model.i == 0
+    assert assistant.ask(QUESTION).backend == "openai" and model.i == 1
 
 
 def test_sqlite_problem(tmp_path: Path) -> None:
