@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -484,3 +487,34 @@ def test_a_bracketed_case_id_is_reported_not_raised(
     result = run_eval(tmp_path, LENIENT, cases)  # invoke() re-raises MarkupError today
     assert result.exit_code == 1
     assert "field 'id': duplicate id '[/b]'" in flat(result.stderr)
+
+
+ARENAS = """
+import ctypes, sys, threading
+from assistant.cli import fewer_malloc_arenas
+if sys.argv[1] == "serve":
+    fewer_malloc_arenas()
+alive = threading.Barrier(9)
+def work():
+    kept = [bytearray(5000) for _ in range(100)]  # through malloc, not Python's small blocks
+    alive.wait()
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads:
+    t.start()
+alive.wait()
+ctypes.CDLL(None).malloc_stats()  # one "Arena N:" block per arena, on stderr
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc arenas")
+def test_serve_holds_its_threads_to_two_malloc_arenas() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+
+    def arenas(how: str) -> int:
+        run = subprocess.run(
+            [sys.executable, "-c", ARENAS, how], env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return len(re.findall(r"^Arena \d+:", run.stderr, re.M))
+
+    assert arenas("serve") <= cli.MALLOC_ARENAS < arenas("default")
