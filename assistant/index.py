@@ -17,8 +17,9 @@ import math
 import mmap
 import os
 import shutil
+import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from .keyword import KeywordIndex
 from .models import Chunk, DocMeta
 
 FORMAT = 2
+DOC_TEXTS_KEPT = 64  # documents whose rebuilt text a snapshot keeps (Snapshot.doc_text)
 # doc id, index, start, end, section, page, text as UTF-8 (half the memory of a str that
 # holds a character beyond Latin-1, such as a dash, at 100,000 chunks ~90 MB)
 _Row = tuple[str, int, int, int, str | None, int | None, bytes]
@@ -179,7 +181,8 @@ class Snapshot:
     format: int = FORMAT  # of the files it was loaded from
     _tokens: dict[str, list[str]] | None = None
     _idf: dict[str, float] | None = None
-    _doc_texts: dict[str, str] | None = None
+    _doc_texts: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
+    _doc_texts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -253,28 +256,34 @@ class Snapshot:
             _idf=json.loads(idf.read_text(encoding="utf-8")) if idf.exists() else None,
         )
 
-    @property
-    def _texts(self) -> dict[str, str]:
-        if self._doc_texts is None:
-            self._doc_texts = {}
-        return self._doc_texts
-
     def doc_text(self, doc_id: str) -> str:
         """The document's text rebuilt from its chunks (exact spans; the whitespace between
-        sections, which no chunk holds, becomes a paragraph break), so offsets match."""
-        if doc_id not in self._texts:
-            buf: list[str] = []
-            end = 0
-            for c_start, c_end, text in sorted(
-                self._spans(self.documents[doc_id].chunk_ids), key=lambda s: s[0]
-            ):
-                if c_start > end:
-                    gap = c_start - end
-                    buf.append("\n\n"[:gap] + " " * max(0, gap - 2))
-                buf.append(text[max(0, end - c_start) :])
-                end = max(end, c_end)
-            self._texts[doc_id] = "".join(buf)
-        return self._texts[doc_id]
+        sections, which no chunk holds, becomes a paragraph break), so offsets match.
+
+        The DOC_TEXTS_KEPT documents used last are kept: an answer reads about ten, and a
+        server that kept every text it had rebuilt held 10 MB after 21 answers at 100,000
+        chunks and, in the end, the whole corpus's text (a rebuild is one JSON parse)."""
+        with self._doc_texts_lock:
+            text = self._doc_texts.get(doc_id)
+            if text is not None:
+                self._doc_texts.move_to_end(doc_id)
+                return text
+        buf: list[str] = []
+        end = 0
+        for c_start, c_end, piece in sorted(
+            self._spans(self.documents[doc_id].chunk_ids), key=lambda s: s[0]
+        ):
+            if c_start > end:
+                gap = c_start - end
+                buf.append("\n\n"[:gap] + " " * max(0, gap - 2))
+            buf.append(piece[max(0, end - c_start) :])
+            end = max(end, c_end)
+        text = "".join(buf)
+        with self._doc_texts_lock:
+            self._doc_texts[doc_id] = text
+            while len(self._doc_texts) > DOC_TEXTS_KEPT:
+                self._doc_texts.popitem(last=False)
+        return text
 
     def chunk_at(self, doc_id: str, start: int, end: int) -> Chunk | None:
         """A chunk of the document that holds the span [start, end)."""

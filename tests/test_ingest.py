@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant import index
 from assistant.config import REPO_ROOT, Settings
 from assistant.core import Assistant
 from assistant.embeddings import CachedEmbeddings, FakeEmbeddings
@@ -292,6 +293,22 @@ def test_a_loaded_index_serves_without_tokens(tmp_path: Path, corpus: Path) -> N
     assert Retriever(s, store, loaded).search(q, emb.embed_query(q), k=3)
     assert loaded._tokens is None  # serving never read them
     assert loaded.tokens == built.tokens  # the next ingest does
+
+
+def test_a_snapshot_keeps_only_the_documents_texts_used_last(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = _settings(tmp_path, corpus)
+    _, built = ingest(s, *_parts(s))
+    docs = sorted(built.documents)
+    assert len(docs) == 3
+    whole = {d: Snapshot.load(s.index_dir).doc_text(d) for d in docs}
+    monkeypatch.setattr(index, "DOC_TEXTS_KEPT", 2)
+    loaded = Snapshot.load(s.index_dir)
+    for d in [*docs, docs[0], docs[2], docs[0]]:
+        assert loaded.doc_text(d) == whole[d]
+        assert len(loaded._doc_texts) <= 2
+    assert list(loaded._doc_texts) == [docs[2], docs[0]]  # the two used last
 
 
 @pytest.mark.parametrize(
