@@ -139,7 +139,8 @@ def _frequencies() -> dict[str, float]:
     if _vocab is None:
         with _vocab_lock:
             if _vocab is None:
-                _vocab = wordfreq.get_frequency_dict("sv")
+                # the arguments zipf_frequency passes, so wordfreq builds the dict once
+                _vocab = wordfreq.get_frequency_dict("sv", "best")
     return _vocab
 
 
