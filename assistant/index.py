@@ -225,6 +225,10 @@ class Snapshot:
             return cls()  # an unknown layout: the next ingest rebuilds it
         docs = {d["id"]: DocEntry(**d) for d in manifest["documents"]}
         metas = {d.id: DocMeta.model_validate(d.meta) for d in docs.values()}
+        listed = [cid for d in docs.values() for cid in d.chunk_ids]
+        keyword = KeywordIndex.load(vdir / "keyword")
+        if keyword.ids == listed:  # as the ingest writes them: hold the ids once, not twice
+            keyword.ids = listed  # (at 100,000 chunks ~8 MB of strings)
         chunks: ChunkTable
         tokens: dict[str, list[str]] | None = None
         if manifest["format"] == 1:  # until the next ingest rewrites it: chunk and tokens
@@ -241,13 +245,12 @@ class Snapshot:
                     tokens[c["id"]] = old["tokens"]
             chunks = ChunkTable(rows, metas)
         else:
-            ids = [cid for d in docs.values() for cid in d.chunk_ids]
-            chunks = LazyChunkTable(vdir / "chunks.jsonl", ids, metas)
+            chunks = LazyChunkTable(vdir / "chunks.jsonl", listed, metas)
         idf = vdir / "idf.json"
         return cls(
             documents=docs,
             chunks=chunks,
-            keyword=KeywordIndex.load(vdir / "keyword"),
+            keyword=keyword,
             failed=manifest.get("failed", {}),
             built_at=manifest.get("built_at"),
             version_dir=vdir,

@@ -293,6 +293,9 @@ def test_a_loaded_index_serves_without_tokens(tmp_path: Path, corpus: Path) -> N
     assert Retriever(s, store, loaded).search(q, emb.embed_query(q), k=3)
     assert loaded._tokens is None  # serving never read them
     assert loaded.tokens == built.tokens  # the next ingest does
+    listed = [cid for d in loaded.documents.values() for cid in d.chunk_ids]
+    assert loaded.keyword.ids == listed
+    assert all(k is m for k, m in zip(loaded.keyword.ids, listed, strict=True))  # held once
 
 
 def test_a_snapshot_keeps_only_the_documents_texts_used_last(
