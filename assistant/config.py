@@ -68,7 +68,9 @@ class Settings(BaseSettings):
         "embedded",
         description="A passage's vector: the embedder's vector of its text (embedded), or the "
         "normalised mean of its sentences' vectors (from_sentences), which ingest embeds "
-        "anyway for the extractive answerer, so each text is embedded once.",
+        "anyway for the extractive answerer, so each text is embedded once: about twice the "
+        "chunks/s of a first ingest. Not the default: on the evaluation's test split "
+        "(hybrid) recall@5 and fact coverage rise, but refusal recall falls under the gate.",
     )
 
     # --- chunking ----------------------------------------------------------------------
