@@ -13,9 +13,12 @@ ratings that can still be read are saved into a fresh one. The documents are onl
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import fcntl
 import json
 import logging
+import platform
 import shutil
 import sqlite3
 import threading
@@ -278,7 +281,19 @@ def open_assistant(
         problems = store_problems(assistant.snapshot, held.result())
     if problems:
         raise DataDamaged(problems)
+    held = None  # the 100,000 ids, and what Chroma allocated to load and list them: freed
+    give_back_freed_memory()
     return assistant
+
+
+def give_back_freed_memory() -> None:
+    """Return to the system the pages that malloc keeps after they were freed (glibc's
+    malloc_trim; nothing elsewhere). Opening 100,000 chunks frees ~45 MB that the process
+    kept for good (537 -> 492 MB after 21 answers, measured with 2 arenas as a server)."""
+    if platform.libc_ver()[0] != "glibc":
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 class _Background:

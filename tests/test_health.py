@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -244,6 +247,26 @@ def test_warming_up_asks_no_llm(data: Path) -> None:
     assistant = open_assistant(Settings(backend="openai"), warm=True, chat_model=model)
     assert model.i == 0
     assert assistant.ask(QUESTION).backend == "openai" and model.i == 1
+
+
+FREED = """
+from assistant.health import give_back_freed_memory
+def rss():
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
+blocks = [bytearray(10_000) for _ in range(20_000)]  # 200 MB through malloc's heap
+pinned = bytearray(10_000)  # above them: the heap's top cannot shrink by itself
+del blocks
+before = rss()
+give_back_freed_memory()
+print(before - rss())
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc_trim")
+def test_freed_memory_goes_back_to_the_system() -> None:
+    run = subprocess.run([sys.executable, "-c", FREED], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout) > 150_000  # kB of the 200 MB freed
 
 
 def test_sqlite_problem(tmp_path: Path) -> None:
