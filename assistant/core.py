@@ -104,7 +104,7 @@ class Assistant:
         self.settings = settings
         inner = embeddings or make_embeddings(settings)
         self.embeddings = CachedEmbeddings(
-            inner, settings.cache_dir / "embeddings.sqlite3", settings.embedder_id
+            inner, settings.cache_dir / "embeddings.sqlite3", settings.model_id
         )
         self.store = store or VectorStore(settings)
         self._snapshot = Snapshot.load(settings.index_dir)

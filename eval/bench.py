@@ -1027,7 +1027,7 @@ def prepare_size(
     chunks = synthetic_corpus(sentences, n, corpus, settings)
     table, invented = vector_table(chunks, sentence_vectors)
     cache = CachedEmbeddings(
-        _VectorTable(table), settings.cache_dir / "embeddings.sqlite3", settings.embedder_id
+        _VectorTable(table), settings.cache_dir / "embeddings.sqlite3", settings.model_id
     )
     texts = list(table)
     for i in range(0, len(texts), 20_000):
@@ -1075,7 +1075,7 @@ def builds(
                 "dir": str(plain_dir),
                 "chunks": str(plain_chunks),
                 "cache": str(settings.cache_dir / "embeddings.sqlite3"),
-                "model": settings.embedder_id,
+                "model": settings.model_id,
                 "batch": PLAIN_BATCH,
             }
             row = run_child(PLAIN_BUILD, args, dict(_CLEAN_ENV), plain_dir.parent)

@@ -46,7 +46,7 @@ def corpus(tmp_path: Path) -> Path:
 
 def _parts(settings: Settings, inner: FakeEmbeddings | None = None):
     emb = CachedEmbeddings(
-        inner or FakeEmbeddings(), settings.cache_dir / "emb.sqlite3", settings.embedder_id
+        inner or FakeEmbeddings(), settings.cache_dir / "emb.sqlite3", settings.model_id
     )
     return emb, VectorStore(settings)
 
@@ -260,7 +260,8 @@ def test_derived_and_embedded_chunk_vectors_never_share_a_collection(
     emb2, store2 = _parts(derived, inner)
     assert store2.collection_name != store.collection_name and store2.ids() == set()
     report, again = ingest(derived, emb2, store2)
-    assert again.chunks.keys() == snap.chunks.keys() and report.embedded > 0
+    # … from the sentences' vectors the first ingest cached: they are the model's either way
+    assert again.chunks.keys() == snap.chunks.keys() and report.embedded == 0
     stored = _stored(store2, list(again.chunks))
     for cid, chunk in again.chunks.items():
         assert stored[cid] == pytest.approx(_sentence_mean(inner, chunk), abs=1e-6)
@@ -279,6 +280,19 @@ def test_derived_and_embedded_chunk_vectors_never_share_a_collection(
         for v in ("embedded", "from_sentences")
     }
     assert len(names) == 2 and all(len(n) <= 63 for n in names)
+
+
+def test_switching_chunk_vectors_embeds_no_sentence_again(tmp_path: Path, corpus: Path) -> None:
+    """The assistant's embedding cache is the model's: a data directory ingested with
+    embedded passage vectors gives its sentences' vectors to a from_sentences ingest."""
+    embedded = _settings(tmp_path, corpus).model_copy(update={"chunk_vectors": "embedded"})
+    first = Assistant(embedded).ingest()
+    assert first.embedded > 0
+    derived = embedded.model_copy(update={"chunk_vectors": "from_sentences"})
+    assistant = Assistant(derived)
+    report = assistant.ingest()
+    assert report.embedded == 0 and report.chunks == first.chunks
+    assert assistant.search("förnyelse", mode="dense")  # its own collection, filled
 
 
 def test_a_loaded_index_serves_without_tokens(tmp_path: Path, corpus: Path) -> None:

@@ -104,9 +104,10 @@ def test_settings_choose_the_remote_embedder(stub: EmbeddingStub) -> None:
     assert isinstance(emb, RemoteEmbeddings)
     # raw text gives other vectors than the same model with prefixes: other cache rows
     # and another collection
-    assert settings.embedder_id == "openai:intfloat/multilingual-e5-small:raw"
+    assert settings.model_id == "openai:intfloat/multilingual-e5-small:raw"
+    assert settings.embedder_id == settings.model_id  # passage vectors: the model's own
     prefixed = settings.model_copy(update={"embedder_prefixes": True})
-    assert prefixed.embedder_id == "openai:intfloat/multilingual-e5-small"
+    assert prefixed.model_id == "openai:intfloat/multilingual-e5-small"
     emb.embed_documents(["a", "b", "c"])
     assert stub.inputs == [["a", "b"], ["c"]]
     with pytest.raises(AssistantError, match="ASSISTANT_EMBEDDER_MODEL"):
