@@ -365,7 +365,7 @@ def _weights(idf: Mapping[str, float] | None) -> Callable[[str], float]:
     return lambda t: idf.get(t, unseen)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)  # ~10 MB when full (2.4 kB a sentence with its terms, measured)
 def _sentence_words(text: str) -> frozenset[str]:
     """A candidate sentence's index terms, kept: the same sentences come back question after
     question, and tokenising them was a fifth of the answer's time in a large index."""
