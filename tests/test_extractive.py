@@ -322,3 +322,34 @@ def test_list_items_are_parsed_once_per_document_content() -> None:
     changed = _OneDocument("Intro.\n\n1. Ett.\n\n2. Två.\n\n3. Tre.", "h2")
     assert [n for n, *_ in extractive._items(changed, "d")] == [1, 2, 3]  # type: ignore[arg-type]
     assert changed.reads == 1
+
+
+def _case(assistant: Assistant, question: str) -> dict[str, float]:
+    snap = assistant.snapshot
+    qvec = assistant.embeddings.embed_query(question)
+    g = extractive.gather(
+        question,
+        "sv",
+        qvec,
+        assistant.search(question, k=10),
+        assistant.embeddings,
+        snap.idf,
+        snap,
+        model(),
+    )
+    return dict(zip(REFUSAL_FEATURES, g.case_features.tolist(), strict=True))
+
+
+def test_refusal_evidence_ignores_stopwords_and_asks_for_the_kind_in_a_sentence_on_the_focus(
+    assistant: Assistant,
+) -> None:
+    # "under" is a stopword, not a word the documents never use ("året" is one)
+    plain = _case(assistant, "Vilken del av året var intensiv för Produktionslyftet?")
+    padded = _case(assistant, "Under vilken del av året var intensiv för Produktionslyftet?")
+    assert padded["unknown_focus"] == plain["unknown_focus"] == pytest.approx(1 / 3)
+    # a duration is in the documents, but not in a sentence about the pilot project
+    asked = _case(assistant, "Hur länge pågår Produktionslyftet 4.0?")
+    pilot = _case(assistant, "Hur länge pågår pilotprojektet inom Robotlyftet?")
+    # (the pilot is well covered, but the only durations are in sentences on other things)
+    assert asked["kind_focus"] == asked["best_focus"] > 0.5
+    assert pilot["best_focus"] > 0.5 > pilot["kind_focus"]
