@@ -14,13 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from langchain_core.embeddings import Embeddings
-
 from . import extractive
 from .analysis import detect_language
 from .citations import is_refusal, validate_answer
 from .config import RetrievalMode, Settings
-from .embeddings import CachedEmbeddings, make_embeddings
+from .embeddings import CachedEmbeddings, Embeddings, make_embeddings
 from .errors import AssistantError, BackendUnavailable, StoreUnavailable
 from .index import Snapshot
 from .ingest import ingest, is_stale
