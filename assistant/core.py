@@ -173,6 +173,8 @@ class Assistant:
         progress: Callable[[str, int, int], None] | None = None,
     ) -> IngestReport:
         report, self._snapshot = ingest(self.settings, self.embeddings, self.store, paths, progress)
+        if self.store.written:  # so that a cold start does not add the last vectors again
+            self.store.persist()
         return report
 
     def status(self) -> IndexStatus:
