@@ -34,6 +34,7 @@ from .errors import AssistantError
 if TYPE_CHECKING:
     from .core import Assistant
     from .index import Snapshot
+    from .store import VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -253,11 +254,12 @@ def open_assistant(
     ``for_ingest`` lets chunks missing from the dense index pass: the ingest adds them.
     ``warm`` (a server, a question) also loads what the first answer needs (``Assistant.warm``).
 
-    The dense index's ids, for the check that it holds every indexed chunk, are read in a
-    thread as soon as Chroma is imported: that read is also Chroma loading the index into
-    memory (at 100,000 chunks ~1 s, and what the first search would otherwise wait for), and
-    it does not hold the GIL, so the rest of the imports, the snapshot's load and the warm-up
-    run beside it. The check itself is unchanged and still done before this returns."""
+    As soon as Chroma is imported, a thread reads the dense index's ids, for the check that it
+    holds every indexed chunk (``VectorStore.held_ids``: with the GIL released, ~0.1 s at
+    100,000 chunks), and has Chroma load its vector index into memory (~0.4 s, which the
+    first search would otherwise wait for), while the rest of the imports, the snapshot's
+    load and the warm-up run beside it. The check itself is unchanged and still done, and
+    the index loaded, before this returns."""
     store_files = store_file_problems(settings)
     if store_files:
         raise DataDamaged(index_problems(settings) + store_files)
@@ -265,7 +267,7 @@ def open_assistant(
         from .store import VectorStore  # chromadb first: the longest import
 
         store = VectorStore(settings)
-        held = None if for_ingest else _Background(store.ids)
+        held = None if for_ingest else _Background(lambda: _held_then_loaded(store))
         # the index's files are checked beside that read (the manifest's parse, ~40 ms at
         # 100,000 chunks, no longer delays it); Chroma's own files were checked before it opens
         if problems := index_problems(settings):
@@ -307,6 +309,13 @@ def give_back_freed_memory() -> None:
         return
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
+
+
+def _held_then_loaded(store: VectorStore) -> set[str]:
+    """The dense index's ids; then Chroma loads its vector index."""
+    held = store.held_ids()
+    store.load()
+    return held
 
 
 class _Background:

@@ -73,3 +73,42 @@ def test_a_persist_killed_midway_leaves_no_lowered_threshold_behind(tmp_path: Pa
     store.add_embedded([chunk], [assistant.embeddings.embed_query(chunk.text)])
     assert store.written
     assert store._chroma.configuration_json["hnsw"]["sync_threshold"] == SYNC_THRESHOLD
+
+
+def test_held_ids_read_from_chromas_database_are_chromas_own(tmp_path: Path) -> None:
+    """held_ids reads the ids from Chroma's SQLite database: the same set as Chroma's get
+    after upserts, deletes and an id added again, for an empty collection too, and through
+    Chroma when the database's segment is behind its log (or has no position yet) or an id
+    holds a newline."""
+    from assistant.store import _ids_from_sqlite
+
+    s = Settings(data_dir=tmp_path / "data", corpus_paths=[_corpus(tmp_path, 3)], embedder="fake")
+    empty = VectorStore(s)
+    db = s.chroma_dir / "chroma.sqlite3"
+    assert empty.held_ids() == set() == empty.ids()  # no segment position yet: via Chroma
+    assistant = Assistant.from_settings(s)
+    assistant.ingest()
+    store = assistant.store
+    chunks = list(assistant.snapshot.chunks.values())
+    assert len(chunks) > 10
+    assert _ids_from_sqlite(db, store._chroma) == store.ids() == set(assistant.snapshot.chunks)
+    store.delete([c.id for c in chunks[:5]])
+    vectors = assistant.embeddings.embed_documents([c.text for c in chunks[:2]])
+    store.add_embedded(chunks[:2], vectors)
+    expected = {c.id for c in chunks[2:5]}
+    assert store.ids() == set(assistant.snapshot.chunks) - expected
+    assert _ids_from_sqlite(db, store._chroma) == store.ids() == store.held_ids()
+
+    odd = chunks[5].model_copy(update={"id": "rad\nbrytning"})
+    store.add_embedded([odd], vectors[:1])
+    assert _ids_from_sqlite(db, store._chroma) is None  # one more line than ids
+    assert "rad\nbrytning" in store.held_ids() == store.ids()
+
+    with sqlite3.connect(db) as conn:  # the metadata segment as if behind its log
+        conn.execute(
+            "UPDATE max_seq_id SET seq_id = seq_id - 1 WHERE segment_id IN "
+            "(SELECT id FROM segments WHERE scope = 'METADATA')"
+        )
+    conn.close()
+    assert _ids_from_sqlite(db, store._chroma) is None
+    assert store.held_ids() == store.ids()
