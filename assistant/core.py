@@ -175,7 +175,9 @@ class Assistant:
 
         report, self._snapshot = ingest(self.settings, self.embeddings, self.store, paths, progress)
         if self.store.written:  # so that a cold start does not add the last vectors again
+            t0 = time.perf_counter()
             self.store.persist()
+            report.seconds += time.perf_counter() - t0
         return report
 
     def status(self) -> IndexStatus:

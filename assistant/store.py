@@ -1,4 +1,5 @@
-"""The dense index: a Chroma collection. The one module that imports chromadb.
+"""The dense index: a Chroma collection. The one module that imports chromadb, and the one
+that knows Chroma's files (``persist`` after an ingest, ``held_ids`` for the start-up check).
 
 Persistent on disk in the data directory by default, or a Chroma server when
 ``settings.chroma_url`` is set. One collection per embedder, so switching embedders never mixes

@@ -6,6 +6,7 @@ langchain Chroma over the same vectors (prints figures; not a test).
     .venv/bin/python eval/bench.py --sizes 100000 --json out/bench-100k.json
     .venv/bin/python eval/bench.py --json out/bench.json --plot docs/bench-scale.svg
     .venv/bin/python eval/bench.py --replot out/bench.json --plot docs/bench-scale.svg
+    .venv/bin/python eval/bench.py --data DIR/scale-100000/data --cold 5   # kept (--keep) data
 
 Everything runs through the product's own code paths (``assistant.core.Assistant``,
 ``assistant.ingest.ingest``, ``Retriever``, ``assistant serve``) with
