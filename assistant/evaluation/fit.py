@@ -17,10 +17,12 @@ extra; the product itself only needs the weights):
    (``--cv``). A logistic regression over all sentences gives the probabilities that are
    compared across questions: the refusal's evidence and the bar for a further sentence.
 2. **Refusal model**: logistic regression from the case features
-   (``extractive.REFUSAL_FEATURES``) to "the documents do not answer"; the threshold is the
-   lowest probability at which no more than ``MAX_WRONG_REFUSALS`` of the answerable dev cases
-   are refused (judged on 5-fold cross-validated probabilities), so refusal recall is as high
-   as that allows.
+   (``extractive.REFUSAL_FEATURES``) to "the documents do not answer", each dev case's
+   features scored by a sentence model fitted without it (out of fold, as a new question's
+   would be); the threshold is the lowest probability at which no more than
+   ``MAX_WRONG_REFUSALS`` of the answerable dev cases are refused (judged on cross-validated
+   probabilities, 5 folds of whole paraphrase groups), so refusal recall is as high as that
+   allows.
 3. **extra_min**: the probability a further sentence needs, chosen on a grid for fact
    coverage minus padding.
 
@@ -179,7 +181,7 @@ def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.nda
     return np.asarray(cross_val_predict(lr, x, y, cv=folds, method="predict_proba")[:, 1])
 
 
-def _labels_or_none(p: Prepared) -> list[int]:
+def _labels_or_zeros(p: Prepared) -> list[int]:
     """A case's sentence labels; all 0 for an unanswerable case (it groups with no other)."""
     y = labels(p.g, p.case) if p.case.answerable else None
     return y if y is not None else [0] * len(p.g.candidates)
@@ -241,12 +243,11 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
     ranker_coef = conditional_logit([x for x, _ in rcases], [y for _, y in rcases])
     ranker = LinearModel(SENTENCE_FEATURES, tuple(ranker_coef), 0.0)
     # 2. refusal, from case features each dev case gets from sentence models fitted without
-    # its group (out of fold): the "best" evidence of a case the sentence model was fitted on
-    # is surer than a new question's, and a threshold set on in-sample evidence refused
-    # several times more answerable test questions than the 3% it allowed on dev
+    # its group (out of fold): the "best sentence" evidence of a case the sentence model was
+    # fitted on is surer than a new question's, so thresholds set on it were too bold
     usable = [p for p in prepared if p.g.candidates]
     ry = np.asarray([int(not p.case.answerable) for p in usable])
-    groups = _answer_groups(usable, [_labels_or_none(p) for p in usable])
+    groups = _answer_groups(usable, [_labels_or_zeros(p) for p in usable])
     rx = _out_of_fold_case_features(usable, ry, groups, ranker)
     rcoef, rintercept = _logistic(rx, ry, balanced=True)
     refusal = LinearModel(REFUSAL_FEATURES, tuple(rcoef), rintercept)
