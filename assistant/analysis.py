@@ -27,9 +27,9 @@ from typing import Literal
 
 import Stemmer
 import wordfreq
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS, STOPWORDS_SWEDISH
 
 from assistant.errors import AssistantError
+from assistant.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS, STOPWORDS_SWEDISH
 
 RESOURCES = Path(__file__).parent / "resources"
 GLOSSARY_PATH = RESOURCES / "glossary.tsv"

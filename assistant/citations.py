@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
+from .embeddings import Embeddings
 from .models import AnswerSentence, Citation, Hit
 from .sentences import split_sentences
 

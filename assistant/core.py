@@ -14,16 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from langchain_core.embeddings import Embeddings
-
 from . import extractive
 from .analysis import detect_language
 from .citations import is_refusal, validate_answer
 from .config import RetrievalMode, Settings
-from .embeddings import CachedEmbeddings, make_embeddings
+from .embeddings import CachedEmbeddings, Embeddings, make_embeddings
 from .errors import AssistantError, BackendUnavailable, StoreUnavailable
 from .index import Snapshot
-from .ingest import ingest, is_stale
 from .llm import describe_backend, make_chat_model
 from .models import Answer, DocumentInfo, Hit, IndexStatus, IngestReport, Lang, Turn
 from .retrieve import Retriever
@@ -174,10 +171,16 @@ class Assistant:
         paths: list[Path] | None = None,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> IngestReport:
+        from .ingest import ingest  # not needed to answer: reading, chunking, embedding
+
         report, self._snapshot = ingest(self.settings, self.embeddings, self.store, paths, progress)
+        if self.store.written:  # so that a cold start does not add the last vectors again
+            self.store.persist()
         return report
 
     def status(self) -> IndexStatus:
+        from .ingest import is_stale
+
         snap = self.snapshot
         return IndexStatus(
             documents=len(snap.documents),

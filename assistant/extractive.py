@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .analysis import get_analyzer
 from .citations import citation_from_hit
+from .embeddings import Embeddings
 from .index import Snapshot
 from .models import AnswerSentence, Chunk, Citation, Hit, Lang
 from .question import (

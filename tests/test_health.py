@@ -249,6 +249,29 @@ def test_warming_up_asks_no_llm(data: Path) -> None:
     assert assistant.ask(QUESTION).backend == "openai" and model.i == 1
 
 
+COLD = """
+import sys
+from assistant.config import Settings
+from assistant.health import open_assistant
+assistant = open_assistant(Settings(), warm=True)
+assistant.ask(sys.argv[1])
+print(" ".join(sorted(m for m in sys.argv[2:] if m in sys.modules)))
+"""
+
+
+def test_a_cold_start_to_the_first_answer_imports_only_what_it_uses(data: Path) -> None:
+    """Opening warm and answering, as `assistant serve` and `ask` do, imports neither bm25s
+    nor scipy (building the keyword index only), nor langchain_core (an LLM backend only),
+    nor what stores ratings: each would add to a cold start (~0.2-0.3 s for each of the
+    first three). A fresh interpreter, since this one has imported them all."""
+    unwanted = ["bm25s", "scipy", "langchain_core", "sqlalchemy", "gradio"]
+    run = subprocess.run(
+        [sys.executable, "-c", COLD, QUESTION, *unwanted], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == []
+
+
 FREED = """
 from assistant.health import give_back_freed_memory
 def rss():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,11 +151,24 @@ def test_a_loaded_index_reads_each_chunk_from_its_own_line(retriever) -> None:
     assert len(Snapshot.load(index_dir).chunks) == 2
 
 
+def _bm25s_retrieve(bm25: Any, ids: list[str], tokens: list[str], k: int) -> list[Any]:
+    """What bm25s's own ``retrieve`` ranks, as ``KeywordIndex.search`` returns it (which
+    asks for at most as many as there are chunks; ``retrieve`` raises instead)."""
+    k = min(k, len(ids))
+    docs, scores = bm25.retrieve([tokens], k=k, show_progress=False, n_threads=0)
+    return [
+        (ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if float(s) > 0
+    ]
+
+
 def test_keyword_search_is_what_bm25s_retrieve_gives(tmp_path: Path) -> None:
-    """The search sums bm25s's columns itself (not ``np.add.at``) and selects with bm25s's
-    top-k: same ids, same order among ties, same float scores as ``BM25.retrieve``, also
-    after a save and a memory-mapped load, for repeated and unknown tokens."""
+    """The search sums bm25s's columns itself (not ``np.add.at``) and selects as bm25s's
+    numpy top-k does: same ids, same order among ties, same float scores as ``BM25.retrieve``,
+    just built and after a save and a load that reads bm25s's files without bm25s, for
+    repeated and unknown tokens."""
     import random
+
+    import bm25s
 
     from assistant.keyword import KeywordIndex
 
@@ -164,20 +178,48 @@ def test_keyword_search_is_what_bm25s_retrieve_gives(tmp_path: Path) -> None:
     ids = [f"c{i}" for i in range(len(docs))]
     built = KeywordIndex.build(ids, docs)
     built.save(tmp_path / "kw")
-    for index in (built, KeywordIndex.load(tmp_path / "kw")):
-        bm25 = index._bm25
-        assert bm25 is not None
-        queries = [rng.sample(words, rng.randint(1, 6)) for _ in range(60)]
-        queries += [["ord1", "ord1", "okänt"], ["okänt"], ["ord2"] * 4]
-        for tokens in queries:
-            for k in (1, 10, 300):
-                docs_, scores = bm25.retrieve([tokens], k=k, show_progress=False, n_threads=0)
-                expected = [
-                    (ids[int(d)], float(s))
-                    for d, s in zip(docs_[0], scores[0], strict=True)
-                    if float(s) > 0
-                ]
-                assert index.search(tokens, k) == expected
+    loaded = KeywordIndex.load(tmp_path / "kw")
+    assert loaded._bm25 is None  # serving holds no bm25s object
+    theirs = bm25s.BM25.load(str(tmp_path / "kw" / "bm25"), mmap=True)
+    queries = [rng.sample(words, rng.randint(1, 6)) for _ in range(60)]
+    queries += [["ord1", "ord1", "okänt"], ["okänt"], ["ord2"] * 4]
+    for tokens in queries:
+        for k in (1, 10, 300):
+            expected = _bm25s_retrieve(theirs, ids, tokens, k)
+            assert _bm25s_retrieve(built._bm25, ids, tokens, k) == expected
+            assert built.search(tokens, k) == expected
+            assert loaded.search(tokens, k) == expected
+
+
+def test_keyword_search_on_the_real_index_is_bm25s_retrieve(tmp_path: Path) -> None:
+    """The corpus indexed by the product's ingest, searched with the analysed tokens of every
+    evaluation question: the loaded index (numpy, no bm25s) ranks and scores as bm25s's own
+    ``retrieve`` over the same saved files."""
+    import json
+
+    import bm25s
+    from indexed import indexed_assistant
+
+    from assistant.analysis import get_analyzer
+    from assistant.config import REPO_ROOT
+    from assistant.index import Snapshot
+
+    with indexed_assistant(tmp_path) as assistant:
+        index_dir = assistant.settings.index_dir
+    snap = Snapshot.load(index_dir)
+    assert snap.version_dir is not None and len(snap.keyword.ids) > 10
+    theirs = bm25s.BM25.load(str(snap.version_dir / "keyword" / "bm25"), mmap=True)
+    cases = (REPO_ROOT / "eval" / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["question"] for line in cases if line]
+    analyzer = get_analyzer()
+    found = 0
+    for q in questions:
+        tokens = analyzer.query_tokens(q)
+        for k in (5, 30, 1000):
+            expected = _bm25s_retrieve(theirs, snap.keyword.ids, tokens, k)
+            assert snap.keyword.search(tokens, k) == expected, q
+            found += len(expected)
+    assert found > len(questions)  # most questions share words with the corpus
 
 
 def test_a_loaded_index_rebuilds_documents_as_the_ingest_had_them(tmp_path: Path) -> None:

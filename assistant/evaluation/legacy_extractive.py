@@ -18,10 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from ..analysis import get_analyzer
 from ..citations import citation_from_hit
+from ..embeddings import Embeddings
 from ..index import Snapshot
 from ..models import AnswerSentence, Citation, Hit, Lang
 from ..sentences import split_sentences

@@ -22,6 +22,7 @@ from ..analysis import detect_language
 from ..citations import parse_markers
 from ..config import RetrievalMode
 from ..core import Assistant
+from ..embeddings import as_langchain
 from ..errors import AssistantError
 from ..loaders import load_all
 from ..models import Answer, AnswerSentence
@@ -282,7 +283,7 @@ class NaiveRag:
         pieces = splitter.split_documents(
             [LCDocument(page_content=d.text, metadata={"title": d.meta.title}) for d in docs]
         )
-        self.store = InMemoryVectorStore(assistant.embeddings)
+        self.store = InMemoryVectorStore(as_langchain(assistant.embeddings))
         self.store.add_documents(pieces)
         self.k = assistant.settings.top_k
 
