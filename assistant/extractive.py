@@ -24,8 +24,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -48,6 +46,7 @@ from .question import (
     is_anaphoric,
     kind_span,
 )
+from .recent import RecentTable
 from .sentences import split_sentences
 
 MODEL_PATH = Path(__file__).parent / "resources" / "answer_model.json"
@@ -239,8 +238,7 @@ def _display(text: str) -> str:
 
 _Item = tuple[int, int, int, int]
 ITEMS_CACHED = 4096  # documents whose list items are kept parsed
-_items_cache: OrderedDict[tuple[str, str, str], list[_Item]] = OrderedDict()
-_items_lock = threading.Lock()
+_items_cache: RecentTable[tuple[str, str, str], list[_Item]] = RecentTable(ITEMS_CACHED)
 
 
 def _items(snapshot: Snapshot, doc_id: str) -> list[_Item]:
@@ -253,17 +251,11 @@ def _items(snapshot: Snapshot, doc_id: str) -> list[_Item]:
     if entry is None:
         return _items_in(snapshot.doc_text(doc_id))
     key = (doc_id, entry.content_hash, repr(sorted(entry.chunking.items())))
-    with _items_lock:
-        found = _items_cache.get(key)
-        if found is not None:
-            _items_cache.move_to_end(key)
-            return found
-    items = _items_in(snapshot.doc_text(doc_id))
-    with _items_lock:
-        _items_cache[key] = items
-        if len(_items_cache) > ITEMS_CACHED:
-            _items_cache.popitem(last=False)
-    return items
+    found = _items_cache.get(key)
+    if found is None:
+        found = _items_in(snapshot.doc_text(doc_id))
+        _items_cache.put(key, found)
+    return found
 
 
 def _items_in(text: str) -> list[_Item]:

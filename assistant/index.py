@@ -17,9 +17,8 @@ import math
 import mmap
 import os
 import shutil
-import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ import numpy as np
 
 from .keyword import KeywordIndex
 from .models import Chunk, DocMeta
+from .recent import RecentTable
 
 FORMAT = 2
 DOC_TEXTS_KEPT = 64  # documents whose rebuilt text a snapshot keeps (Snapshot.doc_text)
@@ -181,8 +181,9 @@ class Snapshot:
     format: int = FORMAT  # of the files it was loaded from
     _tokens: dict[str, list[str]] | None = None
     _idf: dict[str, float] | None = None
-    _doc_texts: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
-    _doc_texts_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _doc_texts: RecentTable[str, str] = field(
+        default_factory=lambda: RecentTable(DOC_TEXTS_KEPT), repr=False
+    )
 
     @property
     def empty(self) -> bool:
@@ -266,11 +267,9 @@ class Snapshot:
         The DOC_TEXTS_KEPT documents used last are kept: an answer reads about ten, and a
         server that kept every text it had rebuilt held 10 MB after 21 answers at 100,000
         chunks and, in the end, the whole corpus's text (a rebuild is one JSON parse)."""
-        with self._doc_texts_lock:
-            text = self._doc_texts.get(doc_id)
-            if text is not None:
-                self._doc_texts.move_to_end(doc_id)
-                return text
+        text = self._doc_texts.get(doc_id)
+        if text is not None:
+            return text
         buf: list[str] = []
         end = 0
         for c_start, c_end, piece in sorted(
@@ -282,10 +281,7 @@ class Snapshot:
             buf.append(piece[max(0, end - c_start) :])
             end = max(end, c_end)
         text = "".join(buf)
-        with self._doc_texts_lock:
-            self._doc_texts[doc_id] = text
-            while len(self._doc_texts) > DOC_TEXTS_KEPT:
-                self._doc_texts.popitem(last=False)
+        self._doc_texts.put(doc_id, text)
         return text
 
     def chunk_at(self, doc_id: str, start: int, end: int) -> Chunk | None:

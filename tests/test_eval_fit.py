@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from assistant.evaluation.fit import _answer_groups
 from assistant.extractive import Candidate
@@ -52,3 +53,19 @@ def test_the_ranker_learns_what_picks_the_answer_within_a_question() -> None:
     assert abs(w[1]) < 1e-3 and abs(w[2]) < 0.5
     hits = [int(np.argmax(x @ np.asarray(w))) == y.index(1) for x, y in zip(xs, ys, strict=True)]
     assert np.mean(hits) > 0.8
+
+
+def test_refusal_folds_keep_paraphrases_together_and_both_kinds_in_each() -> None:
+    """The refusal threshold's folds hold whole groups (paraphrases answered by one sentence):
+    with a paraphrase in the fitting folds, a held-out case looks surer than a new question
+    and the threshold refused more answerable questions on test than it allowed on dev."""
+    pytest.importorskip("sklearn")
+    from assistant.evaluation.fit import FOLDS, _folds
+
+    groups = np.repeat(np.arange(30), 3)  # 30 questions, 3 phrasings each
+    y = np.asarray([1 if g % 5 == 0 else 0 for g in groups])  # 6 unanswerable questions
+    folds = _folds(y, groups)
+    assert len(folds) == FOLDS
+    for train, held in folds:
+        assert not set(groups[train]) & set(groups[held])
+        assert set(y[held]) == {0, 1}

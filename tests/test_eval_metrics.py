@@ -360,3 +360,28 @@ def test_aggregate_by_split() -> None:
     assert by_split["test"]["lead_has_answer"] == 0.5
     assert by_split["test"]["answer_chars_p50"] == 600.0  # median of 500 and 700
     assert m.aggregate_by_split([results[0]]).keys() == {"dev"}  # no test cases: no test key
+
+
+def test_bootstrap_intervals_hold_the_figure_and_shrink_with_more_cases() -> None:
+    def run(n: int) -> list[CaseResult]:
+        # half the answerable cases lead with the answer; a quarter of the cases unanswerable,
+        # half of those refused
+        out = [_case(f"a{i}", True, False, lead_has_answer=float(i % 2)) for i in range(n)]
+        out += [_case(f"u{i}", False, i % 2 == 0) for i in range(n // 3)]
+        return out
+
+    small = m.bootstrap_intervals(run(30), ["lead_has_answer", "refusal_recall"])
+    large = m.bootstrap_intervals(run(300), ["lead_has_answer", "refusal_recall"])
+    for iv in (small, large):
+        assert iv["lead_has_answer"].low < 0.5 < iv["lead_has_answer"].high
+    width = {k: v.high - v.low for k, v in small.items()}
+    assert all(large[k].high - large[k].low < width[k] / 2 for k in width)
+    assert small["lead_has_answer"].one_case == 1 / 30
+    assert small["refusal_recall"].one_case == 1 / 10
+    # seeded: the same cases give the same intervals
+    assert m.bootstrap_intervals(run(30), ["lead_has_answer"]) == {
+        "lead_has_answer": small["lead_has_answer"]
+    }
+    # a figure every case shares has no spread
+    same = [_case(f"s{i}", True, False, lead_has_answer=1.0) for i in range(20)]
+    assert m.bootstrap_intervals(same, ["lead_has_answer"])["lead_has_answer"][:2] == (1.0, 1.0)

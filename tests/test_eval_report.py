@@ -391,6 +391,10 @@ def test_report_shows_dev_and_test_and_kinds(tmp_path: Path, split_run: RunResul
     assert "<h2>Dev and test</h2>" in page
     assert "<th>hybrid<br>test</th>" in page
     assert "Per kind: hybrid (test split)" in page
+    # how sure: hybrid's test split, fact coverage 0.5 over 2 answerable cases (1 and 0)
+    sure = md.split("## How sure: hybrid (test split)")[1].split("##")[0]
+    assert "| Fact coverage | 0.500 | 0.000 – 1.000 | 0.500 |" in sure
+    assert "How sure: hybrid (test split)" in page
 
 
 def test_report_without_matplotlib(

@@ -17,10 +17,12 @@ extra; the product itself only needs the weights):
    (``--cv``). A logistic regression over all sentences gives the probabilities that are
    compared across questions: the refusal's evidence and the bar for a further sentence.
 2. **Refusal model**: logistic regression from the case features
-   (``extractive.REFUSAL_FEATURES``) to "the documents do not answer"; the threshold is the
-   lowest probability at which no more than ``MAX_WRONG_REFUSALS`` of the answerable dev cases
-   are refused (judged on 5-fold cross-validated probabilities), so refusal recall is as high
-   as that allows.
+   (``extractive.REFUSAL_FEATURES``) to "the documents do not answer", each dev case's
+   features scored by a sentence model fitted without it (out of fold, as a new question's
+   would be); the threshold is the lowest probability at which no more than
+   ``MAX_WRONG_REFUSALS`` of the answerable dev cases are refused (judged on cross-validated
+   probabilities, 5 folds of whole paraphrase groups), so refusal recall is as high as that
+   allows.
 3. **extra_min**: the probability a further sentence needs, chosen on a grid for fact
    coverage minus padding.
 
@@ -162,13 +164,52 @@ def conditional_logit(
     return [round(float(v), 6) for v in w / scale]
 
 
-def _cross_validated(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _folds(y: np.ndarray, groups: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, held-out) indices: FOLDS folds of whole groups, stratified by ``y``."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    return list(folds.split(np.zeros(len(y)), y, groups))
+
+
+def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import cross_val_predict
 
     lr = LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    folds = _folds(y, groups)
     return np.asarray(cross_val_predict(lr, x, y, cv=folds, method="predict_proba")[:, 1])
+
+
+def _labels_or_zeros(p: Prepared) -> list[int]:
+    """A case's sentence labels; all 0 for an unanswerable case (it groups with no other)."""
+    y = labels(p.g, p.case) if p.case.answerable else None
+    return y if y is not None else [0] * len(p.g.candidates)
+
+
+def _out_of_fold_case_features(
+    usable: list[Prepared], ry: np.ndarray, groups: np.ndarray, ranker: LinearModel
+) -> np.ndarray:
+    """Each case's refusal features, scored by a sentence model fitted on the other folds."""
+    out = np.zeros((len(usable), len(REFUSAL_FEATURES)))
+    blank = LinearModel(REFUSAL_FEATURES, (0.0,) * len(REFUSAL_FEATURES), 0.0)
+    for train, held in _folds(ry, groups):
+        xs: list[np.ndarray] = []
+        ys: list[int] = []
+        for i in train:
+            p = usable[i]
+            y = labels(p.g, p.case) if p.case.answerable else None
+            if y is not None:
+                xs.extend(c.features for c in p.g.candidates)
+                ys.extend(y)
+        coef, intercept = _logistic(np.stack(xs), np.asarray(ys), balanced=True)
+        fold = AnswerModel(
+            LinearModel(SENTENCE_FEATURES, tuple(coef), intercept), blank, 1.0, 1.0, ranker=ranker
+        )
+        for i in held:
+            score(usable[i].g, fold, usable[i].snapshot.idf)
+            out[i] = usable[i].g.case_features
+    return out
 
 
 def _coverage_and_padding(text: str, sentences: list[str], case: Case) -> tuple[float, float]:
@@ -201,24 +242,20 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
     ]
     ranker_coef = conditional_logit([x for x, _ in rcases], [y for _, y in rcases])
     ranker = LinearModel(SENTENCE_FEATURES, tuple(ranker_coef), 0.0)
-    # 2. refusal
-    model = AnswerModel(
-        sentence,
-        LinearModel(REFUSAL_FEATURES, (0.0,) * len(REFUSAL_FEATURES), 0.0),
-        1.0,
-        1.0,
-        ranker=ranker,
-    )
+    # 2. refusal, from case features each dev case gets from sentence models fitted without
+    # its group (out of fold): the "best sentence" evidence of a case the sentence model was
+    # fitted on is surer than a new question's, so thresholds set on it were too bold
     usable = [p for p in prepared if p.g.candidates]
-    for p in usable:
-        score(p.g, model, p.snapshot.idf)
-    rx = np.stack([p.g.case_features for p in usable])
     ry = np.asarray([int(not p.case.answerable) for p in usable])
+    groups = _answer_groups(usable, [_labels_or_zeros(p) for p in usable])
+    rx = _out_of_fold_case_features(usable, ry, groups, ranker)
     rcoef, rintercept = _logistic(rx, ry, balanced=True)
     refusal = LinearModel(REFUSAL_FEATURES, tuple(rcoef), rintercept)
-    # the threshold from cross-validated probabilities: in-sample ones are too sure of
-    # themselves and refused far more answerable questions on new cases
-    p_no = _cross_validated(rx, ry)
+    model = AnswerModel(sentence, refusal, 1.0, 1.0, ranker=ranker)
+    for p in usable:
+        score(p.g, model, p.snapshot.idf)
+    # the threshold from cross-validated probabilities (folds of whole groups)
+    p_no = _cross_validated(rx, ry, groups)
     answerable = np.sort(p_no[ry == 0])[::-1]
     allowed = int(MAX_WRONG_REFUSALS * len(answerable))
     # refuse above the (allowed+1)-th highest answerable probability
@@ -273,7 +310,8 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
             "method": "ranker: conditional logit (softmax per question, L2 "
             f"{RANKER_L2:g} on standardised features); probabilities and refusal: "
             "scikit-learn LogisticRegression(C=1, balanced); threshold for at most "
-            f"{MAX_WRONG_REFUSALS:.0%} wrong refusals on dev ({FOLDS}-fold cross-validated); "
+            f"{MAX_WRONG_REFUSALS:.0%} wrong refusals on dev ({FOLDS} folds of whole answer "
+            "groups, refusal evidence from sentence models fitted out of fold); "
             "extra_min on a grid",
         },
     }

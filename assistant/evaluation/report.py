@@ -24,6 +24,7 @@ from assistant.evaluation.metrics import (
     LATENCY_METRIC,
     METRICS,
     SPLITS,
+    bootstrap_intervals,
     facts_covered,
     label,
     lower_is_better,
@@ -194,6 +195,35 @@ def kind_rows(cfg: ConfigResults) -> tuple[str, list[list[str]]]:
 
 
 KIND_HEADER = ["Kind", "Cases", "Lead has answer", "Fact coverage", "Refusal rate"]
+INTERVAL_HEADER = ["Metric", "Value", "90% interval", "One case moves it by"]
+
+
+def interval_rows(results: RunResults) -> tuple[str, str, list[list[str]]]:
+    """(configuration, split, rows): the product's quality figures on its gated split with a
+    bootstrap interval each, so a reader can tell a change from noise."""
+    product = product_config(results)
+    if product is None or not product.cases:
+        return "", "", []
+    split = product.gated_split
+    cases = [c for c in product.cases if split == "all" or c.split == split]
+    values = product.metrics_for(split)
+    rows = [
+        [
+            label(m),
+            fmt(m, values.get(m)),
+            f"{fmt(m, iv.low)} – {fmt(m, iv.high)}",
+            f"{iv.one_case:.3f}",
+        ]
+        for m, iv in bootstrap_intervals(cases).items()
+    ]
+    return product.name, split, rows
+
+
+INTERVAL_NOTE = (
+    "Percentile bootstrap over the cases (2,000 resamples, seeded). Two runs whose figures "
+    "differ by less than the interval's width have not shown a difference; the gate's floors "
+    "(eval/thresholds.toml) sit about one or two cases under the committed figures."
+)
 
 
 def gate_note(results: RunResults) -> str:
@@ -264,6 +294,12 @@ def render_markdown(
             for m in split_rows(results)
         ]
         out += _md_table(["Metric", *(f"{n} {s}" for n, s in columns)], rows)
+
+    name, isplit, irows = interval_rows(results)
+    if irows:
+        scope = "test split" if isplit == "test" else "all cases"
+        out += ["", f"## How sure: {_md_cell(name)} ({scope})", "", INTERVAL_NOTE, ""]
+        out += _md_table(INTERVAL_HEADER, irows)
 
     product = product_config(results)
     if product is not None and product.cases:
@@ -413,6 +449,14 @@ def render_html(
     parts += ["<h2>Overall (all cases)</h2>", _html_overall(results, names)]
     if has_splits(results):
         parts += ["<h2>Dev and test</h2>", _html_splits(results)]
+    name, isplit, irows = interval_rows(results)
+    if irows:
+        scope = "test split" if isplit == "test" else "all cases"
+        parts += [
+            f"<h2>How sure: {e(name)} ({scope})</h2>",
+            f'<p class="muted">{e(INTERVAL_NOTE)}</p>',
+            _html_table(INTERVAL_HEADER, irows),
+        ]
     product = product_config(results)
     if product is not None and product.cases:
         split, rows = kind_rows(product)
