@@ -8,10 +8,8 @@ question's language (an empty question: ASSISTANT_UI_LANGUAGE), framed in the sa
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import platform
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +26,7 @@ from rich.table import Table
 
 from .config import BackendName, RetrievalMode, Settings
 from .errors import AssistantError
+from .malloc import fewer_malloc_arenas
 from .models import Answer, IngestReport, Turn
 
 app = typer.Typer(
@@ -327,27 +326,6 @@ def chat(
             Turn(role="user", content=question),
             Turn(role="assistant", content=answer.text),
         ]
-
-
-MALLOC_ARENAS = 2
-M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
-def fewer_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """What ``MALLOC_ARENA_MAX=2`` does, set by the server for itself: glibc gives threads
-    that allocate at the same time arenas of their own (up to 8 per core) and keeps their
-    freed pages, so gradio's worker threads (up to 40) each hold memory the others cannot
-    reuse. Measured at 100,000 chunks after 5 answers: 651 MB with the default, 608 MB with
-    2 arenas; in docs/soak.md's 25-minute run 26 MB less at the end and half the late slope.
-    Done before any thread is started (glibc fixes its arena limit once 8 arenas exist); an
-    operator's own MALLOC_ARENA_MAX stands. False where there is no glibc."""
-    if "MALLOC_ARENA_MAX" in os.environ or platform.libc_ver()[0] != "glibc":
-        return False
-    try:
-        libc = ctypes.CDLL(None)
-        return bool(libc.mallopt(M_ARENA_MAX, arenas))
-    except (OSError, AttributeError):
-        return False
 
 
 @app.command()

@@ -17,7 +17,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
-from assistant import cli
+from assistant import cli, malloc
 from assistant.cli import app
 from assistant.config import REPO_ROOT, Settings
 from assistant.core import Assistant
@@ -491,7 +491,7 @@ def test_a_bracketed_case_id_is_reported_not_raised(
 
 ARENAS = """
 import ctypes, sys, threading
-from assistant.cli import fewer_malloc_arenas
+from assistant.malloc import fewer_malloc_arenas
 if sys.argv[1] == "serve":
     fewer_malloc_arenas()
 alive = threading.Barrier(9)
@@ -517,4 +517,4 @@ def test_serve_holds_its_threads_to_two_malloc_arenas() -> None:
         assert run.returncode == 0, run.stderr
         return len(re.findall(r"^Arena \d+:", run.stderr, re.M))
 
-    assert arenas("serve") <= cli.MALLOC_ARENAS < arenas("default")
+    assert arenas("serve") <= malloc.MALLOC_ARENAS < arenas("default")

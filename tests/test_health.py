@@ -273,7 +273,7 @@ def test_a_cold_start_to_the_first_answer_imports_only_what_it_uses(data: Path) 
 
 
 FREED = """
-from assistant.health import give_back_freed_memory
+from assistant.malloc import give_back_freed_memory
 def rss():
     return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
 blocks = [bytearray(10_000) for _ in range(20_000)]  # 200 MB through malloc's heap
