@@ -174,7 +174,9 @@ class Assistant:
         from .ingest import ingest  # not needed to answer: reading, chunking, embedding
 
         report, self._snapshot = ingest(self.settings, self.embeddings, self.store, paths, progress)
-        if self.store.written:  # so that a cold start does not add the last vectors again
+        # so that a cold start does not add the last vectors again (once for a store that
+        # was written before there was persist)
+        if self.store.written or not self.store.persisted:
             t0 = time.perf_counter()
             self.store.persist()
             report.seconds += time.perf_counter() - t0

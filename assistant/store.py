@@ -168,6 +168,18 @@ class VectorStore:
         finally:
             self._sync_every(SYNC_THRESHOLD)
         self.written = False
+        self._persisted_mark().touch()
+
+    @property
+    def persisted(self) -> bool:
+        """Whether this store has had Chroma write its whole index at least once (always true for
+        a Chroma server). A local store written before ``persist`` existed may keep up to
+        SYNC_THRESHOLD - 1 vectors in Chroma's log, which every start adds again; the next
+        ingest persists it even when nothing changed."""
+        return bool(self._settings.chroma_url) or self._persisted_mark().exists()
+
+    def _persisted_mark(self) -> Path:
+        return self._settings.chroma_dir / f".persisted-{collection_name(self._settings)}"
 
     def _sync_every(self, vectors: int) -> None:
         hnsw = (self._chroma.configuration_json or {}).get("hnsw") or {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from assistant.config import Settings
 from assistant.core import Assistant
 from assistant.store import SYNC_THRESHOLD, VectorStore
@@ -112,3 +114,25 @@ def test_held_ids_read_from_chromas_database_are_chromas_own(tmp_path: Path) -> 
     conn.close()
     assert _ids_from_sqlite(db, store._chroma) is None
     assert store.held_ids() == store.ids()
+
+
+def test_a_store_written_before_persist_existed_is_persisted_by_the_next_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A data directory from before persist() keeps its last vectors in Chroma's log, and an
+    unchanged ingest writes no vectors: it persists once anyway, then never again."""
+    s = Settings(data_dir=tmp_path / "data", corpus_paths=[_corpus(tmp_path, 2)], embedder="fake")
+    with monkeypatch.context() as m:
+        m.setattr(VectorStore, "persist", lambda self: None)  # as the old code left it
+        Assistant.from_settings(s).ingest()
+    seqs, queued = _chroma_tail(s)
+    assert len(seqs) == 1 and queued > 1  # the vector index never written, all in the log
+    assert not VectorStore(s).persisted
+    again = Assistant.from_settings(s)
+    again.ingest()  # nothing changed
+    seqs, queued = _chroma_tail(s)
+    assert len(seqs) == 2 and seqs[0] == seqs[1] and queued <= 1
+    assert again.store.persisted
+    before = _chroma_tail(s)
+    Assistant.from_settings(s).ingest()
+    assert _chroma_tail(s) == before  # once only
