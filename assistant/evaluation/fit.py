@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,30 +182,34 @@ def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.nda
     return np.asarray(cross_val_predict(lr, x, y, cv=folds, method="predict_proba")[:, 1])
 
 
-def _labels_or_zeros(p: Prepared) -> list[int]:
-    """A case's sentence labels; all 0 for an unanswerable case (it groups with no other)."""
-    y = labels(p.g, p.case) if p.case.answerable else None
-    return y if y is not None else [0] * len(p.g.candidates)
+def _sentence_model(
+    usable: list[Prepared], case_labels: list[list[int] | None], which: Iterable[int]
+) -> LinearModel:
+    """Logistic regression from the features of the sentences of the cases ``which`` (those
+    with labels) to "the sentence holds the answer"."""
+    xs: list[np.ndarray] = []
+    ys: list[int] = []
+    for i in which:
+        if (y := case_labels[i]) is not None:
+            xs.extend(c.features for c in usable[i].g.candidates)
+            ys.extend(y)
+    coef, intercept = _logistic(np.stack(xs), np.asarray(ys), balanced=True)
+    return LinearModel(SENTENCE_FEATURES, tuple(coef), intercept)
 
 
 def _out_of_fold_case_features(
-    usable: list[Prepared], ry: np.ndarray, groups: np.ndarray, ranker: LinearModel
+    usable: list[Prepared],
+    case_labels: list[list[int] | None],
+    ry: np.ndarray,
+    groups: np.ndarray,
+    ranker: LinearModel,
 ) -> np.ndarray:
     """Each case's refusal features, scored by a sentence model fitted on the other folds."""
     out = np.zeros((len(usable), len(REFUSAL_FEATURES)))
     blank = LinearModel(REFUSAL_FEATURES, (0.0,) * len(REFUSAL_FEATURES), 0.0)
     for train, held in _folds(ry, groups):
-        xs: list[np.ndarray] = []
-        ys: list[int] = []
-        for i in train:
-            p = usable[i]
-            y = labels(p.g, p.case) if p.case.answerable else None
-            if y is not None:
-                xs.extend(c.features for c in p.g.candidates)
-                ys.extend(y)
-        coef, intercept = _logistic(np.stack(xs), np.asarray(ys), balanced=True)
         fold = AnswerModel(
-            LinearModel(SENTENCE_FEATURES, tuple(coef), intercept), blank, 1.0, 1.0, ranker=ranker
+            _sentence_model(usable, case_labels, train), blank, 1.0, 1.0, ranker=ranker
         )
         for i in held:
             score(usable[i].g, fold, usable[i].snapshot.idf)
@@ -221,20 +226,12 @@ def _coverage_and_padding(text: str, sentences: list[str], case: Case) -> tuple[
 
 def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
     prepared = prepare(assistant, cases)
+    usable = [p for p in prepared if p.g.candidates]
+    # each case's sentence labels, once (None: unanswerable, or no sentence holds the answer)
+    case_labels = [labels(p.g, p.case) if p.case.answerable else None for p in usable]
     # 1. sentences
-    xs: list[np.ndarray] = []
-    ys: list[int] = []
-    for p in prepared:
-        if not p.case.answerable or not p.g.candidates:
-            continue
-        y = labels(p.g, p.case)
-        if y is None:
-            continue
-        xs.extend(c.features for c in p.g.candidates)
-        ys.extend(y)
-    sx, sy = np.stack(xs), np.asarray(ys)
-    coef, intercept = _logistic(sx, sy, balanced=True)
-    sentence = LinearModel(SENTENCE_FEATURES, tuple(coef), intercept)
+    sentence = _sentence_model(usable, case_labels, range(len(usable)))
+    labelled = [y for y in case_labels if y is not None]
     rcases = [
         (np.stack([c.features for c in p.g.candidates]), y)
         for p in prepared
@@ -245,10 +242,12 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
     # 2. refusal, from case features each dev case gets from sentence models fitted without
     # its group (out of fold): the "best sentence" evidence of a case the sentence model was
     # fitted on is surer than a new question's, so thresholds set on it were too bold
-    usable = [p for p in prepared if p.g.candidates]
     ry = np.asarray([int(not p.case.answerable) for p in usable])
-    groups = _answer_groups(usable, [_labels_or_zeros(p) for p in usable])
-    rx = _out_of_fold_case_features(usable, ry, groups, ranker)
+    # an unanswerable case, or one without labels, groups with no other
+    groups = _answer_groups(
+        usable, [y or [0] * len(p.g.candidates) for p, y in zip(usable, case_labels, strict=True)]
+    )
+    rx = _out_of_fold_case_features(usable, case_labels, ry, groups, ranker)
     rcoef, rintercept = _logistic(rx, ry, balanced=True)
     refusal = LinearModel(REFUSAL_FEATURES, tuple(rcoef), rintercept)
     model = AnswerModel(sentence, refusal, 1.0, 1.0, ranker=ranker)
@@ -282,7 +281,11 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
     n_answerable = int((ry == 0).sum())
     n_unanswerable = int((ry == 1).sum())
     return {
-        "sentence": {"features": list(SENTENCE_FEATURES), "coef": coef, "intercept": intercept},
+        "sentence": {
+            "features": list(SENTENCE_FEATURES),
+            "coef": list(sentence.coef),
+            "intercept": sentence.intercept,
+        },
         "ranker": {"features": list(SENTENCE_FEATURES), "coef": ranker_coef, "intercept": 0.0},
         "refusal": {
             "features": list(REFUSAL_FEATURES),
@@ -294,8 +297,8 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
         "fitted": {
             "split": "dev",
             "cases": len(cases),
-            "sentences": len(sy),
-            "positive_sentences": int(sy.sum()),
+            "sentences": sum(len(y) for y in labelled),
+            "positive_sentences": sum(sum(y) for y in labelled),
             "answerable": n_answerable,
             "unanswerable": n_unanswerable,
             "dev_refusal_recall": round(float(refused[ry == 1].mean()), 4)
