@@ -179,7 +179,7 @@ class VectorStore:
         return bool(self._settings.chroma_url) or self._persisted_mark().exists()
 
     def _persisted_mark(self) -> Path:
-        return self._settings.chroma_dir / f".persisted-{collection_name(self._settings)}"
+        return self._settings.chroma_dir / f".persisted-{self.collection_name}"
 
     def _sync_every(self, vectors: int) -> None:
         hnsw = (self._chroma.configuration_json or {}).get("hnsw") or {}
