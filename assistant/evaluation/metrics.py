@@ -402,31 +402,48 @@ def aggregate(case_results: Sequence[CaseResult]) -> dict[str, float | None]:
     ``cases`` and ``errors`` counts.
     """
     answerable = [c for c in case_results if c.answerable]
+    rates = answer_rates(case_results)
     out: dict[str, float | None] = {}
     for name in RETRIEVAL_METRICS:
         out[name] = _mean(c.metrics.get(name) for c in answerable)
-    out["fact_coverage"] = _mean(c.metrics.get("fact_coverage") for c in answerable)
-    out["lead_has_answer"] = _mean(c.metrics.get("lead_has_answer") for c in answerable)
+    out["fact_coverage"] = rates["fact_coverage"]
+    out["lead_has_answer"] = rates["lead_has_answer"]
     lengths = [
         v
         for c in answerable
         if not c.refused and c.error is None and (v := c.metrics.get("answer_chars")) is not None
     ]
     out["answer_chars_p50"] = percentiles(lengths, [50])[0] if lengths else None
-    out["padding_share"] = _mean(c.metrics.get("padding_share") for c in answerable)
+    out["padding_share"] = rates["padding_share"]
     out["citation_validity"] = _mean(c.metrics.get("citation_validity") for c in case_results)
     out["citation_support"] = _mean(c.metrics.get("citation_support") for c in case_results)
-    ran = [c for c in case_results if c.error is None]
-    refusal = refusal_scores((c.answerable, c.refused) for c in ran)
-    out["refusal_precision"] = refusal.precision
-    out["refusal_recall"] = refusal.recall
-    out["wrong_refusal_rate"] = refusal.wrong_refusal_rate
+    out["refusal_precision"] = rates["refusal_precision"]
+    out["refusal_recall"] = rates["refusal_recall"]
+    out["wrong_refusal_rate"] = rates["wrong_refusal_rate"]
     out["language_match"] = _mean(c.metrics.get("language_match") for c in case_results)
-    out["pass_rate"] = _mean(float(c.passed) for c in case_results)
+    out["pass_rate"] = rates["pass_rate"]
     out.update(latency_summary(case_results))
     out["cases"] = float(len(case_results))
-    out["errors"] = float(len(case_results) - len(ran))
+    out["errors"] = float(sum(c.error is not None for c in case_results))
     return out
+
+
+def answer_rates(case_results: Sequence[CaseResult]) -> dict[str, float | None]:
+    """The answer-quality rates of :func:`aggregate` (fact coverage, lead has answer and
+    padding over answerable cases; refusal precision, recall and wrong-refusal rate over the
+    cases that ran; pass rate over all), alone: the bootstrap recomputes them thousands of
+    times."""
+    answerable = [c for c in case_results if c.answerable]
+    refusal = refusal_scores((c.answerable, c.refused) for c in case_results if c.error is None)
+    return {
+        "fact_coverage": _mean(c.metrics.get("fact_coverage") for c in answerable),
+        "lead_has_answer": _mean(c.metrics.get("lead_has_answer") for c in answerable),
+        "padding_share": _mean(c.metrics.get("padding_share") for c in answerable),
+        "refusal_precision": refusal.precision,
+        "refusal_recall": refusal.recall,
+        "wrong_refusal_rate": refusal.wrong_refusal_rate,
+        "pass_rate": _mean(float(c.passed) for c in case_results),
+    }
 
 
 SPLITS: tuple[str, ...] = ("dev", "test")
@@ -483,15 +500,6 @@ class Interval(NamedTuple):
     one_case: float  # how much one case of the metric's denominator moves it
 
 
-def _interval_value(metric: str, cases: Sequence[CaseResult]) -> float | None:
-    if metric in ("refusal_recall", "wrong_refusal_rate"):
-        scores = refusal_scores((c.answerable, c.refused) for c in cases if c.error is None)
-        return scores.recall if metric == "refusal_recall" else scores.wrong_refusal_rate
-    if metric == "pass_rate":
-        return _mean(float(c.passed) for c in cases)
-    return _mean(c.metrics.get(metric) for c in cases if c.answerable)
-
-
 def _denominator(metric: str, cases: Sequence[CaseResult]) -> int:
     if metric == "refusal_recall":
         return sum(not c.answerable for c in cases if c.error is None)
@@ -520,13 +528,11 @@ def bootstrap_intervals(
     out: dict[str, Interval] = {}
     if not cases:
         return out
-    draws = [[rng.randrange(len(cases)) for _ in cases] for _ in range(resamples)]
+    draws = [
+        answer_rates([cases[rng.randrange(len(cases))] for _ in cases]) for _ in range(resamples)
+    ]
     for metric in metrics:
-        values = sorted(
-            v
-            for draw in draws
-            if (v := _interval_value(metric, [cases[i] for i in draw])) is not None
-        )
+        values = sorted(v for rates in draws if (v := rates[metric]) is not None)
         n = _denominator(metric, cases)
         if not values or not n:
             continue
