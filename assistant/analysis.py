@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Literal
 
 import Stemmer
-import wordfreq
 
+from assistant import frequencies
 from assistant.errors import AssistantError
 from assistant.stopwords import STOPWORDS_EN, STOPWORDS_EN_PLUS, STOPWORDS_SWEDISH
 
@@ -129,23 +129,9 @@ _NO_LAST_PART = _words(
 # A part ending like this is followed by a linking "s" when one is there ("produktions-").
 _S_LINKING_ENDINGS = ("het", "ion", "ing", "else", "tet", "dom", "skap", "nad", "ism")
 
-_vocab_lock = threading.Lock()
-_vocab: dict[str, float] | None = None
-
-
-def _frequencies() -> dict[str, float]:
-    """wordfreq's Swedish word frequencies, loaded once on first use."""
-    global _vocab
-    if _vocab is None:
-        with _vocab_lock:
-            if _vocab is None:
-                # the arguments zipf_frequency passes, so wordfreq builds the dict once
-                _vocab = wordfreq.get_frequency_dict("sv", "best")
-    return _vocab
-
 
 def _zipf(word: str) -> float:
-    freq = _frequencies().get(word, 0.0)
+    freq = frequencies.frequencies("sv").get(word, 0.0)
     return math.log10(freq) + 9.0 if freq > 0 else 0.0
 
 
@@ -412,7 +398,7 @@ def detect_language(text: str, analyzer: Analyzer | None = None) -> Language:
             stemmed = stem(lower)
             sv += stemmed in expansions.sv_only
             en += stemmed in expansions.en_only
-            gap = wordfreq.zipf_frequency(lower, "sv") - wordfreq.zipf_frequency(lower, "en")
+            gap = frequencies.zipf(lower, "sv") - frequencies.zipf(lower, "en")
             sv += gap >= _ZIPF_GAP
             en += gap <= -_ZIPF_GAP
     return "en" if en > sv else "sv"
