@@ -787,7 +787,7 @@ def _render(
     for k, u in enumerate(units):
         shown = _display(u.text)
         if k == 0 and g.question.typed:
-            shown = _emphasise(shown, g.question.kind, g.question.names)
+            shown = _emphasise(shown, g.question)
         prev = units[k - 1] if k else None
         if prev is None:
             sep = ""
@@ -806,8 +806,8 @@ def _render(
     return Extract(text, sentences, list(cites.values()), False, hits, analysis)
 
 
-def _emphasise(text: str, kind: str, asked: Sequence[str] = ()) -> str:
-    span = kind_span(kind, text, asked)
+def _emphasise(text: str, q: Question) -> str:
+    span = kind_span(q.kind, text, q.names)
     if span is None:
         return text
     a, b = span

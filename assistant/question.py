@@ -476,21 +476,41 @@ _ANAPHORA = re.compile(
 
 # kinds answered by a name; the first name that is not one the question holds
 _NAMED = {"person": _PERSON, "organisation": _ORG, "place": _PLACE}
+# where a clause ends, for finding the clause that holds what the question names
+_CLAUSE_END = re.compile(r"[,;:()–—]|\s-\s|[.!?](?=\s)")
+# what joins names into one answer: "VINNOVA, Energimyndigheten och Formas"
+_JOINED = re.compile(r",\s*(?:(?:och|and|samt)\s+)?|\s+(?:och|and|samt|&)\s+")
 
 
 def kind_span(kind: str, sentence: str, asked: Sequence[str] = ()) -> tuple[int, int] | None:
     """Where ``sentence`` holds an answer of the asked ``kind`` (typed kinds only), or None.
     A name the question itself holds (``asked``) is what it asks about, not an answer: "Vem
-    finansierar Produktion2030?" is not answered by a sentence naming only Produktion2030."""
+    finansierar Produktion2030?" is not answered by a sentence naming only Produktion2030.
+
+    Of several names, the one nearest to a name the question holds (``asked``), in the
+    clause that mentions it, else the first: "… i samarbete med Produktion2030,
+    startprogrammet Go Global i samarbete med … LIGHTer" answers "Vilket program samarbetar
+    man med i Go Global?" with LIGHTer. Names joined to it ("VINNOVA,
+    Energimyndigheten och Formas") are part of the answer."""
     if kind in _NAMED:
         if kind == "person" and not _PERSON_CUE.search(sentence):
             return None
         named = [a.lower() for a in asked if a]
-        for m in _NAMED[kind].finditer(sentence):
-            found = m.group(0).strip().lower()
-            if not any(found.startswith(n) or n.startswith(found) for n in named):
-                return m.span()
-        return None
+
+        def is_asked(found: str) -> bool:
+            found = found.strip().lower()
+            return any(found.startswith(n) or n.startswith(found) for n in named)
+
+        pattern = _NAMED[kind]
+        spans = [m.span() for m in pattern.finditer(sentence) if not is_asked(m.group(0))]
+        if not spans:
+            return None
+        a, b = _nearest(sentence, spans, asked) or spans[0]
+        while (link := _JOINED.match(sentence, b)) and (
+            (more := pattern.match(sentence, link.end())) and not is_asked(more.group(0))
+        ):
+            b = more.end()
+        return a, b
     match: re.Match[str] | None = None
     if kind == "duration":
         match = _DURATION.search(sentence)
@@ -505,6 +525,27 @@ def kind_span(kind: str, sentence: str, asked: Sequence[str] = ()) -> tuple[int,
     elif kind == "contact":
         match = _CONTACT.search(sentence)
     return match.span() if match else None
+
+
+def _nearest(
+    sentence: str, spans: list[tuple[int, int]], names: Sequence[str]
+) -> tuple[int, int] | None:
+    """Of ``spans``, the one nearest to where the sentence mentions one of ``names``, in the
+    same clause (clauses lie between commas, colons, brackets, dashes and sentence ends); a
+    span that is part of the mention is not an answer to it. None when no clause mentions a
+    name."""
+    ends = [m.span() for m in _CLAUSE_END.finditer(sentence)]
+    best: tuple[int, tuple[int, int]] | None = None
+    for name in names:
+        for m in re.finditer(rf"\b{re.escape(name)}", sentence, re.IGNORECASE):
+            start = max((e for _, e in ends if e <= m.start()), default=0)
+            end = min((s for s, _ in ends if s >= m.end()), default=len(sentence))
+            for a, b in spans:
+                if start <= a and b <= end and (b <= m.start() or a >= m.end()):
+                    gap = m.start() - b if b <= m.start() else a - m.end()
+                    if best is None or gap < best[0]:
+                        best = gap, (a, b)
+    return best[1] if best else None
 
 
 def has_cue(kind: str, sentence: str) -> bool:

@@ -265,3 +265,42 @@ def test_cues_relations_and_anaphora() -> None:
     ):
         assert is_anaphoric(sentence)
     assert not is_anaphoric("Produktionslyftet har visat fina resultat.")
+
+
+GO_GLOBAL = (
+    "Här kan vi nämna Chalmers med Smart Maintenance i vårt startprogram med inriktning mot "
+    "Lean-baserat underhåll i samarbete med Produktion2030, startprogrammet Go Global i "
+    "samarbete med det strategiska innovationsprogrammet LIGHTer och med input om "
+    "internationalisering från Enterprise Europe Network."
+)
+
+
+def _held(kind: str, sentence: str, asked: tuple[str, ...] = ()) -> str:
+    span = kind_span(kind, sentence, asked)
+    assert span is not None
+    return sentence[span[0] : span[1]]
+
+
+def test_the_name_nearest_to_the_asked_name_in_its_clause_is_the_answer() -> None:
+    """Which program in Go Global: the name in Go Global's clause, not the sentence's first."""
+    assert _held("organisation", GO_GLOBAL) == "Chalmers"  # nothing to place it by
+    assert _held("organisation", GO_GLOBAL, ("Global",)) == "LIGHTer"
+    assert _held("organisation", GO_GLOBAL, ("Maintenance",)) == "Chalmers"  # before it
+    assert _held("organisation", GO_GLOBAL, ("Okänd",)) == "Chalmers"  # not in the sentence
+    # a name that is part of the mention ("Go Global") does not answer it
+    who = GO_GLOBAL.replace("Här kan vi", "Programchefen kan")  # a person cue
+    assert _held("person", who, ("Global",)) == "Enterprise Europe"
+    # a sentence end closes a clause: a shown answer can be an antecedent and its sentence
+    two = "Programmet Produktion2030 sprider resultat till SMF. Programchefen är Cecilia Warrol."
+    assert _held("organisation", two, ("Warrol",)) == "Produktion2030"
+
+
+def test_joined_names_are_one_answer() -> None:
+    funded = "Produktion2030 är ett program som stöds av VINNOVA, Energimyndigheten och Formas."
+    assert _held("organisation", funded, ("Produktion2030",)) == (
+        "VINNOVA, Energimyndigheten och Formas"
+    )
+    both = "Programmet stöds av VINNOVA och Produktion2030 sedan starten."
+    assert _held("organisation", both, ("Produktion2030",)) == "VINNOVA"  # not the asked name
+    people = "Ledare av programchefen Cecilia Warrol och Birgitta Öjmertz i år."
+    assert _held("person", people) == "Cecilia Warrol och Birgitta Öjmertz"
