@@ -428,7 +428,7 @@ _PERSON_CUE = re.compile(
     _I,
 )
 _ORG = re.compile(
-    r"\b([A-ZÅÄÖ]{2,}[A-Za-zÅÄÖåäö]*|[A-ZÅÄÖ][a-zåäö]+[A-Z][\wåäö]*|\w+(verket|myndigheten|"
+    r"\b([A-ZÅÄÖ]{2,}[A-Za-zÅÄÖåäö]*|[A-ZÅÄÖ][a-zåäö]+[A-Z][\wåäö]*|[A-ZÅÄÖ]\w*(verket|myndigheten|"
     r"universitet|högskola|institutet|bolagen|bolaget)|[A-ZÅÄÖ]\w*\d{2,4}|Chalmers|Formas|"
     r"[A-ZÅÄÖ]\w+ [A-ZÅÄÖ]\w+ Network)\b"
 )

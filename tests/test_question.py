@@ -197,6 +197,7 @@ def test_relations(question: str, relation: str | None) -> None:
         ("amount", "Ett program på 18 månader.", None),
         ("organisation", "att vi inom RISE IVF nu är en del av RISE.", "RISE"),
         ("organisation", "verksamhetsbidraget från Tillväxtverket under 2020", "Tillväxtverket"),
+        ("organisation", "Med ramverket för produktionsinnovation har vi fyra områden.", None),
         ("person", "en dialog med programchefen Cecilia Warrol kring", "Cecilia Warrol"),
         ("person", "Här kan vi nämna Chalmers med Smart Maintenance i vårt startprogram.", None),
         (
