@@ -255,7 +255,7 @@ _QUESTION_WORDS = frozenset(
     could should would will is are was were do does did has have the a an of to in on for
     about according documents text say says mention mentioned described mean means meant
     tell explain describe list name we our us i my me you your company companies it this
-    that there and or but also artikeln artikel article materialet material""".split()  # noqa: SIM905
+    that there and or but also""".split()  # noqa: SIM905
 )
 # the asker's own situation ("Vi är …", "Vårt företag har …", "We are …")
 _CONTEXT_SENTENCE = re.compile(
