@@ -550,7 +550,10 @@ def compose(
     snapshot: Snapshot | None,
     analysis: dict[str, Any] | None = None,
 ) -> Extract:
-    """Lead with the best sentence, add up to MAX_EXTRA that are likely and add something."""
+    """Lead with the best sentence, add up to MAX_EXTRA that are likely, add something and
+    stand alone. A further sentence that points back ("Deras deltagande …", "Även här …") is
+    left out: on dev, 27 of the 32 such extras held neither a fact nor the evidence, and
+    leaving them out cost no fact."""
     q = g.question
     order = sorted(range(len(g.candidates)), key=lambda i: -g.candidates[i].order)
     if q.ordinal is not None:
@@ -565,7 +568,8 @@ def compose(
             break
         redundant = float((g.vectors[chosen] @ g.vectors[i]).max()) > REDUNDANT
         same_item = q.ordinal is not None and c.item is not None and c.item == lead.item
-        if not redundant and not same_item:
+        points_back = c.features[_FEATURE["anaphora"]] > 0
+        if not redundant and not same_item and not points_back:
             chosen.append(i)
     firsts = [_unit(g.candidates[i], g.hits, snapshot) for i in chosen]
     # answer first; the rest in document order

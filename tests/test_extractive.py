@@ -21,6 +21,7 @@ from assistant.extractive import (
     candidates,
     load_model,
 )
+from assistant.question import is_anaphoric
 
 AREAS = (
     "1. Gör produktionsinnovation till en strategisk fråga.",
@@ -209,6 +210,17 @@ def test_at_most_two_further_sentences_and_none_below_the_bar(assistant: Assista
     assert len(few.sentences) == 1
     many = ask(assistant, q, model(dense=1.0, focus=1.0, extra_min=0.0))
     assert 2 <= len(many.sentences) <= 1 + extractive.MAX_EXTRA + 1  # a lead may bring a list
+
+
+def test_a_further_sentence_does_not_point_back(assistant: Assistant) -> None:
+    """Pointing-back sentences ranked first: one may lead (with its antecedent), none is
+    added after it, where it would need its own antecedent to mean anything."""
+    q = "Vad gör Produktionslyftet med IUC-bolagen?"
+    ext = ask(assistant, q, model(anaphora=5.0, focus=0.5, extra_min=0.0))
+    assert len(ext.sentences) >= 2
+    for sentence in ext.sentences[1:]:  # nor brought with its antecedent
+        assert not any(is_anaphoric(line) for line in sentence.text.split("\n")), sentence.text
+    check_citations(ext)
 
 
 def test_a_refusal_quotes_what_the_documents_do_say(assistant: Assistant) -> None:
