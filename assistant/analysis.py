@@ -379,9 +379,14 @@ def detect_language(text: str, analyzer: Analyzer | None = None) -> Language:
 
     Votes: question words and stopwords of one language only; å/ä/ö; glossary terms of one
     language; words clearly more common in one language (wordfreq). Capitalised words after
-    the first are taken for names ("Birgitta Öjmertz") and do not vote."""
+    the first are taken for names ("Birgitta Öjmertz") and do not vote.
+
+    A word's frequencies give at most one vote, so they are looked up only when they could
+    still change the outcome: a plainly Swedish question does not load the English list
+    (~0.25 s of a server's first answer)."""
     expansions = (analyzer or get_analyzer()).glossary
     sv = en = 0
+    weighed: list[str] = []
     for index, word in enumerate(_LETTERS.findall(unicodedata.normalize("NFC", text))):
         lower = word.lower()
         if lower in _SV_QUESTION:
@@ -398,7 +403,11 @@ def detect_language(text: str, analyzer: Analyzer | None = None) -> Language:
             stemmed = stem(lower)
             sv += stemmed in expansions.sv_only
             en += stemmed in expansions.en_only
-            gap = frequencies.zipf(lower, "sv") - frequencies.zipf(lower, "en")
-            sv += gap >= _ZIPF_GAP
-            en += gap <= -_ZIPF_GAP
+            weighed.append(lower)
+    if en + len(weighed) <= sv or en > sv + len(weighed):
+        return "en" if en > sv else "sv"  # decided, whichever way the frequencies vote
+    for lower in weighed:
+        gap = frequencies.zipf(lower, "sv") - frequencies.zipf(lower, "en")
+        sv += gap >= _ZIPF_GAP
+        en += gap <= -_ZIPF_GAP
     return "en" if en > sv else "sv"

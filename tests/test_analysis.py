@@ -240,3 +240,45 @@ def test_missing_glossary_raises(tmp_path: Path) -> None:
 )
 def test_detect_language(text: str, language: str) -> None:
     assert detect_language(text) == language
+
+
+def _every_vote_counted(text: str) -> str:
+    """detect_language as its docstring states it, every word's frequencies looked up."""
+    from assistant import analysis, frequencies
+
+    expansions = get_analyzer().glossary
+    sv = en = 0
+    for index, word in enumerate(analysis._LETTERS.findall(text)):
+        lower = word.lower()
+        if lower in analysis._SV_QUESTION:
+            sv += 2
+        elif lower in analysis._EN_QUESTION:
+            en += 2
+        elif lower in analysis._SV_ONLY_STOPWORDS:
+            sv += 1
+        elif lower in analysis._EN_ONLY_STOPWORDS:
+            en += 1
+        elif index == 0 or not word[0].isupper():
+            sv += any(c in "åäö" for c in lower)
+            sv += stem(lower) in expansions.sv_only
+            en += stem(lower) in expansions.en_only
+            gap = frequencies.zipf(lower, "sv") - frequencies.zipf(lower, "en")
+            sv += gap >= analysis._ZIPF_GAP
+            en += gap <= -analysis._ZIPF_GAP
+    return "en" if en > sv else "sv"
+
+
+def test_looking_up_frequencies_only_when_they_can_decide_changes_no_outcome() -> None:
+    """2,000 random questions of 1-8 words mixing both languages' question words,
+    stopwords, common and rare words and names: the same language as counting every vote."""
+    import random
+
+    from assistant import frequencies
+
+    rng = random.Random(7)
+    pool = [w for lang in ("sv", "en") for w in list(frequencies.frequencies(lang))[:3000:3]]
+    pool += ["Vad", "hur", "What", "how", "och", "the", "Öjmertz", "Produktionslyftet", "lean"]
+    for _ in range(2000):
+        words = [rng.choice(pool) for _ in range(rng.randint(1, 8))]
+        text = " ".join(w.capitalize() if rng.random() < 0.2 else w for w in words) + "?"
+        assert detect_language(text) == _every_vote_counted(text), text
