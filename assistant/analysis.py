@@ -109,7 +109,7 @@ def stem(word: str) -> str:
 MIN_COMPOUND = 8  # shorter words are never split
 MAX_COMPOUND = 40  # longer "words" are junk (URLs, hashes)
 MIN_PART = 4
-MIN_PART_ZIPF = 2.0  # a part must be at least this common in Swedish
+MIN_PART_ZIPF = 2.0  # a part must be at least this common (>= frequencies.COMMON_ZIPF)
 SPLIT_MARGIN = 1.0  # mean zipf of the parts must beat the whole word's zipf by this much
 _DROPPED_VOWEL_PENALTY = 0.5  # "arbets-" read as "arbete" is a little less certain
 # Prefix-like words that make noisy parts ("fram|tiden", "före|tagen", "fort|satt").
@@ -130,8 +130,7 @@ _NO_LAST_PART = _words(
 _S_LINKING_ENDINGS = ("het", "ion", "ing", "else", "tet", "dom", "skap", "nad", "ism")
 
 
-def _zipf(word: str) -> float:
-    freq = frequencies.frequencies("sv").get(word, 0.0)
+def _zipf(freq: float) -> float:
     return math.log10(freq) + 9.0 if freq > 0 else 0.0
 
 
@@ -140,7 +139,8 @@ def _part_zipf(part: str, last: bool) -> float | None:
         return None
     if last and part in _NO_LAST_PART:
         return None
-    z = _zipf(part)
+    # a part is a common word: the list's rare words need not be searched
+    z = _zipf(frequencies.common_frequency(part, "sv"))
     return z if z >= MIN_PART_ZIPF else None
 
 
@@ -203,7 +203,7 @@ def split_compound(word: str) -> tuple[str, ...]:
     if best is None:
         return ()
     count, minus_sum, parts = best
-    if -minus_sum / count < _zipf(word) + SPLIT_MARGIN:
+    if -minus_sum / count < _zipf(frequencies.frequency(word, "sv")) + SPLIT_MARGIN:
         return ()  # the whole word is about as common as its parts: a word of its own
     return parts
 

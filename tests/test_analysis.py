@@ -276,7 +276,14 @@ def test_looking_up_frequencies_only_when_they_can_decide_changes_no_outcome() -
     from assistant import frequencies
 
     rng = random.Random(7)
-    pool = [w for lang in ("sv", "en") for w in list(frequencies.frequencies(lang))[:3000:3]]
+    pool = [
+        w
+        for lang in ("sv", "en")
+        for w in [
+            *list(frequencies.word_list(lang).common)[:3000:3],
+            *frequencies.word_list(lang).rare[0][1][:300],
+        ]
+    ]
     pool += ["Vad", "hur", "What", "how", "och", "the", "Öjmertz", "Produktionslyftet", "lean"]
     for _ in range(2000):
         words = [rng.choice(pool) for _ in range(rng.randint(1, 8))]
