@@ -474,7 +474,7 @@ _ANAPHORA = re.compile(
 )
 
 
-# kinds answered by a name; the first name that is not one the question holds
+# kinds answered by a name (one the question does not hold itself; see kind_span)
 _NAMED = {"person": _PERSON, "organisation": _ORG, "place": _PLACE}
 # where a clause ends, for finding the clause that holds what the question names
 _CLAUSE_END = re.compile(r"[,;:()–—]|\s-\s|[.!?](?=\s)")
