@@ -295,6 +295,7 @@ _MAX_CHARS = 450
 _MIN_WORDS = 6
 _TERMINAL = tuple('.!?…”"’)')
 _LEAD = re.compile(r"[\s>#*\-–•]+")
+_QUOTATION_MARKS = '“”„"«»'  # not ’ and ': those are apostrophes too
 _ITEM_MARK = re.compile(r"\s*\d{1,2}\.\s+")  # "4. " before a list item's title
 _WORD = re.compile(r"\w+")
 _MIN_POINTS = 3  # weak sentences are taken only to reach this many key points …
@@ -430,12 +431,21 @@ def _point(number: int, gathered: Gathered, piece: list[int]) -> KeyPoint:
 
 
 def _stripped(c: Candidate) -> tuple[int, int, str]:
-    """The candidate's span without a list number or a quote/bullet marker in front."""
-    start = c.start
+    """The candidate's span without a list number or a quote/bullet marker in front, and
+    without a quotation mark whose partner lies in another sentence: the first and the last
+    sentence of a quotation ("“Industriföretag måste …", "… även i produktion.”") would
+    otherwise be shown as ”“Industriföretag …” and ”… även i produktion.””."""
+    start, end = c.start, c.end
     mark = _ITEM_MARK.match(c.text) if c.item_title else _LEAD.match(c.text)
     if mark:
         start += mark.end()
-    return start, c.end, c.text[start - c.start :]
+    text = c.text[start - c.start :]
+    if sum(text.count(q) for q in _QUOTATION_MARKS) % 2:
+        if text[:1] in _QUOTATION_MARKS:
+            start, text = start + 1, text[1:]
+        elif text[-1:] in _QUOTATION_MARKS:
+            end, text = end - 1, text[:-1]
+    return start, end, text
 
 
 def _usable(c: Candidate) -> bool:

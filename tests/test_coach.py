@@ -487,3 +487,17 @@ def test_selection_follows_the_answer_models_probabilities() -> None:
 def test_weak_candidates_only_fill_up_to_three_points() -> None:
     points = select_key_points(_gathered({"Förnyelsearbete": 0.9}), None, max_points=5)
     assert len(points) == 3
+
+
+def test_a_quote_from_a_quotation_keeps_no_stray_quotation_mark(assistant: Assistant) -> None:
+    """The article quotes "“Industriföretag måste våga vara disruptiva … även i produktion.”"
+    over three sentences: a key point holding its first or last sentence leaves the mark
+    whose partner is in another sentence, so the slide shows ”Vi måste …” and not ”… .””."""
+    packs = [build_pack(assistant, t, "sv") for t in ("våga vara disruptiv och tänka nytt",)]
+    packs += [build_pack(assistant, topic.id, "sv") for topic in TOPICS]
+    quotes = [point.quote for pack in packs for point in pack.key_points]
+    assert any("disruptiva" in q or "tänka om radikalt" in q for q in quotes)
+    for quote in quotes:
+        assert sum(quote.count(mark) for mark in '“”„"«»') % 2 == 0, quote
+    markdown = "\n".join(to_markdown(pack) for pack in packs)
+    assert "””" not in markdown and "”“" not in markdown
