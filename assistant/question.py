@@ -155,7 +155,10 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         re.compile(
             r"\b(vilka (är|var|finns|\w+ (är|finns))|nämn|räkna upp|lista|vilka \w+ (områden|"
             r"steg|punkter|program|samarbeten|initiativ)|what are the|which are the|list|name "
-            r"the|what (\w+ )?(areas|steps|programmes|programs|initiatives|collaborations))\b",
+            r"the|what (\w+ )?(areas|steps|programmes|programs|initiatives|collaborations)|"
+            # "Vilka fyra saker …", "Which three steps …": a number of things is a list
+            r"(vilka|which|what) (två|tre|fyra|fem|sex|sju|åtta|nio|tio|two|three|four|five|six|"
+            r"seven|eight|nine|ten) \w+)\b",
             _I,
         ),
     ),
@@ -256,6 +259,11 @@ _QUESTION_WORDS = frozenset(
     about according documents text say says mention mentioned described mean means meant
     tell explain describe list name we our us i my me you your company companies it this
     that there and or but also""".split()  # noqa: SIM905
+)
+# what describes the asker rather than a subject: "Vi är 25 anställda", "a firm of 40 people"
+_ASKER_WORDS = frozenset(
+    """anställda anställd medarbetare personer person st stycken employees employee staff
+    people persons workers firm""".split()  # noqa: SIM905
 )
 # the asker's own situation ("Vi är …", "Vårt företag har …", "We are …")
 _CONTEXT_SENTENCE = re.compile(
@@ -363,6 +371,15 @@ def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) ->
         # "vilken organisation …", "det fjärde området": the noun names the kind, not the focus
         focus_text = _KIND_NOUN.sub(" ", focus_text)
     words = [w for w in tokenize(focus_text) if w not in _QUESTION_WORDS and w not in _ORDINALS]
+    if not words and context and ordinal is None:
+        # "Vi är 25 anställda och ledningen är rädd för att misslyckas. Vad säger dokumenten om
+        # det?": the question only points at what the asker told, so that is the focus (less
+        # the company's size, which describes the asker, not the subject)
+        words = [
+            w
+            for w in tokenize(context)
+            if w not in _QUESTION_WORDS and w not in _ASKER_WORDS and not w.isdigit()
+        ]
     names = tuple(
         m.group(1).rstrip(".:?")
         for m in _CAPITALISED.finditer(focus_text)

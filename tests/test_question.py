@@ -76,6 +76,9 @@ KINDS = {
         ("Räkna upp samarbetena.", "sv"),
         ("What are the four areas for succeeding with renewal?", "en"),
         ("List the start programmes.", "en"),
+        ("Vilka fyra saker behöver vi jobba med?", "sv"),
+        ("Which four areas matter for succeeding with renewal?", "en"),
+        ("What three steps do the documents suggest?", "en"),
     ],
     "definition": [
         ("Vad är ambidexteritet?", "sv"),
@@ -138,6 +141,42 @@ def test_a_company_description_is_context_not_focus() -> None:
     assert q.kind == "how"
     assert "gjuteri" in q.context and "gjuteri" not in q.focus
     assert "förnyelse" in q.focus and "förny" in q.focus_tokens
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "focus", "not_focus"),
+    [
+        (
+            "Vi är 25 anställda och ledningen är rädd för att misslyckas med nya idéer. "
+            "Vad säger dokumenten om det?",
+            "sv",
+            "misslyckas",
+            "anställda",
+        ),
+        (
+            "Vi har jobbat med lean i 10 år men får inte fram nya lösningar. Vad ska vi göra?",
+            "sv",
+            "lösningar",
+            "10",
+        ),
+        (
+            "We are a foundry of 40 people and our new ideas never reach the shop floor. "
+            "What do the documents say about that?",
+            "en",
+            "ideas",
+            "people",
+        ),
+    ],
+)
+def test_a_question_that_only_points_at_the_context_takes_its_focus_from_it(
+    question: str, lang: str, focus: str, not_focus: str
+) -> None:
+    q = analyse(question, lang)  # type: ignore[arg-type]
+    assert focus in q.focus.split() and not_focus not in q.focus.split()
+    assert q.context  # still the asker's description
+    # a question with a subject of its own keeps it
+    q = analyse("Vi är 25 anställda. Hur kan vi arbeta med förnyelse?", "sv")
+    assert q.focus == "arbeta med förnyelse"
 
 
 def test_a_clause_about_the_asker_is_context() -> None:
