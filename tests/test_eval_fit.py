@@ -55,6 +55,28 @@ def test_the_ranker_learns_what_picks_the_answer_within_a_question() -> None:
     assert np.mean(hits) > 0.8
 
 
+def test_the_ranker_puts_one_positive_first_rather_than_spreading_over_all() -> None:
+    """A list question has several positives: the list's introduction, which its features
+    single out, and items that look like the sentences that do not answer. Any positive
+    first will do, so the ranker makes sure of the one it can tell apart; a target spread
+    over all positives held the introduction at half the probability (and, with other
+    questions pulling, pushed its feature's weight below zero)."""
+    from assistant.evaluation.fit import conditional_logit
+
+    xs, ys = [], []
+    for _ in range(20):
+        # the introduction, an item, a sentence that does not answer (same features as the item)
+        xs.append(np.array([[1.0, 0.5], [0.0, 0.5], [0.0, 0.5]]))
+        ys.append([1, 1, 0])
+    for _ in range(20):  # questions where the second feature picks the answer
+        xs.append(np.array([[0.0, 0.9], [0.0, 0.5], [0.0, 0.4]]))
+        ys.append([1, 0, 0])
+    w = np.asarray(conditional_logit(xs, ys, l2=0.01))
+    s = xs[0] @ w
+    p = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+    assert p[0] > 0.9
+
+
 def test_refusal_folds_keep_paraphrases_together_and_both_kinds_in_each() -> None:
     """The refusal threshold's folds hold whole groups (paraphrases answered by one sentence):
     with a paraphrase in the fitting folds, a held-out case looks surer than a new question

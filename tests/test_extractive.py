@@ -275,6 +275,8 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         ("Vad innebär det fjärde området?", "systemiska förändringar"),
         ("Vilka fyra områden är viktiga för att lyckas med förnyelse?", "strategisk fråga"),
         ("Who finances Produktionslyftet?", "finansiär"),
+        # the ranker used to push a list's introduction down (fit.conditional_logit)
+        ("Which four areas matter for succeeding with renewal?", "strategisk fråga"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(

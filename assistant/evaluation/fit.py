@@ -14,8 +14,13 @@ extra; the product itself only needs the weights):
    conditional logit (a softmax over each question's candidates, L2-penalised): it is fitted
    for the task it does, picking the answer among one question's sentences, and on held-out
    dev questions its first sentence holds a fact more often than logistic regression's
-   (``--cv``). A logistic regression over all sentences gives the probabilities that are
-   compared across questions: the refusal's evidence and the bar for a further sentence.
+   (``--cv``). It maximises the probability that the softmax gives to *any* of the positives,
+   not a share spread over all of them: a question with several positives (a list's
+   introduction and its items) needs one of them first, and the spread target taught the
+   ranker to push a list's introduction down (a negative weight on ``list_intro``), so
+   "What are the four areas …" led with another sentence. A logistic regression over all
+   sentences gives the probabilities that are compared across questions: the refusal's
+   evidence and the bar for a further sentence.
 2. **Refusal model**: logistic regression from the case features
    (``extractive.REFUSAL_FEATURES``) to "the documents do not answer", each dev case's
    features scored by a sentence model fitted without it (out of fold, as a new question's
@@ -42,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -139,26 +145,28 @@ def _logistic(x: np.ndarray, y: np.ndarray, balanced: bool) -> tuple[list[float]
 def conditional_logit(
     xs: list[np.ndarray], ys: list[list[int]], l2: float = RANKER_L2
 ) -> list[float]:
-    """Weights w maximising, over the questions, the log-probability that a softmax of
-    ``x @ w`` over each question's candidates gives its positives, minus ``l2 * |w|^2`` on
-    standardised features; returned in the features' own units (no intercept: it would not
-    change an order)."""
+    """Weights w maximising, over the questions, the log of the probability that a softmax
+    of ``x @ w`` over each question's candidates gives its positives together (any one of them
+    first will do), minus ``l2 * |w|^2`` on standardised features; returned in the features'
+    own units (no intercept: it would not change an order)."""
     from scipy.optimize import minimize
 
     every = np.vstack(xs)
     mean, scale = every.mean(axis=0), every.std(axis=0)
     scale[scale == 0] = 1.0
     zs = [(x - mean) / scale for x in xs]
-    targets = [np.asarray(y, dtype=np.float64) / sum(y) for y in ys]
+    positives = [np.asarray(y, dtype=bool) for y in ys]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, grad = l2 * float(w @ w), 2 * l2 * w
-        for z, t in zip(zs, targets, strict=True):
+        for z, pos in zip(zs, positives, strict=True):
             s = z @ w
             p = np.exp(s - s.max())
             p /= p.sum()
-            total -= float(t @ np.log(p + 1e-12))
-            grad = grad - z.T @ (t - p)
+            mass = float(p[pos].sum()) + 1e-12
+            total -= math.log(mass)
+            # d(-log mass)/ds = p - (p restricted to the positives, renormalised)
+            grad = grad - z.T @ (np.where(pos, p, 0.0) / mass - p)
         return total, grad
 
     w = minimize(loss, np.zeros(every.shape[1]), jac=True, method="L-BFGS-B").x
@@ -310,7 +318,8 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
             "dev_lead_has_answer": round(sum(lead_hits) / n_answerable, 4)
             if n_answerable
             else None,
-            "method": "ranker: conditional logit (softmax per question, L2 "
+            "method": "ranker: conditional logit (softmax per question, likelihood of any "
+            "positive, L2 "
             f"{RANKER_L2:g} on standardised features); probabilities and refusal: "
             "scikit-learn LogisticRegression(C=1, balanced); threshold for at most "
             f"{MAX_WRONG_REFUSALS:.0%} wrong refusals on dev ({FOLDS} folds of whole answer "
