@@ -487,7 +487,8 @@ def case_features(g: Gathered, vocabulary: Mapping[str, float]) -> np.ndarray:
             else max(float(c.features[idx["focus"]]) for c in g.candidates),
             unknown_share,
             float(unknown_name),
-            float(unmet_relation(g)),
+            # the fitted feature is the grant rule's alone; "joining" refuses by rule only
+            float(g.question.relation == "funding_to_asker" and unmet_relation(g)),
             float(unknown_any),
             english,
             english * best.logit,
@@ -533,14 +534,22 @@ def answer(
     return compose(g, model, lang, snapshot, analysis)
 
 
+# relations that refuse when no sentence states them (see unmet_relation)
+UNMET_REFUSES = ("funding_to_asker", "joining")
+
+
 def unmet_relation(g: Gathered) -> bool:
-    """Funding *to the asker* was asked ("Kan vi som företag få bidrag från …?") and no
-    sentence says anyone gives funding to companies: a sentence on the funder's grant to the
-    programme reads as "yes", so the answer is a refusal whatever the scores."""
+    """A relation that only a sentence stating it can answer was asked, and no candidate
+    states it, so the answer is a refusal whatever the scores:
+
+    - funding *to the asker* ("Kan vi som företag få bidrag från …?") and no sentence says
+      anyone gives funding to companies: a sentence on the funder's grant to the programme
+      reads as "yes";
+    - how to apply or sign up ("Hur ansöker vi om att få vara med i Produktionslyftet 4.0?")
+      and no sentence speaks of applying, signing up or whom to contact: a sentence on the
+      programme reads as if it told how to get in."""
     idx = _FEATURE["relation"]
-    return g.question.relation == "funding_to_asker" and not any(
-        c.features[idx] for c in g.candidates
-    )
+    return g.question.relation in UNMET_REFUSES and not any(c.features[idx] for c in g.candidates)
 
 
 def compose(

@@ -8,7 +8,8 @@ is about, and the relations that change what would count as an answer.
   anställda. Hur …?") or an incidental place ("… i Västergötland") is context, not focus.
 - ``relation``: ``part_of`` ("en del av", "tillhör", "part of"), ``led_by`` ("leds av",
   "led by"), ``funds`` (who funds/finances something), ``funding_to_asker`` (whether *we* can
-  get a grant: the documents' grants *to the programme* do not answer that).
+  get a grant: the documents' grants *to the programme* do not answer that), ``joining`` (how
+  to apply or sign up: a sentence on the programme itself does not say how to get in).
 
 The module also says whether a sentence holds the asked kind of answer (``kind_span``): a
 duration for "hur länge", an organisation's name for "vilken organisation", and so on.
@@ -41,7 +42,7 @@ AskedKind = Literal[
     "yesno",
     "other",
 ]
-Relation = Literal["part_of", "led_by", "funds", "funding_to_asker"]
+Relation = Literal["part_of", "led_by", "funds", "funding_to_asker", "joining"]
 # kinds whose answer is a recognisable piece of text (a name, a number, a date)
 TYPED: frozenset[str] = frozenset(
     {"person", "organisation", "place", "time", "duration", "amount", "count", "contact"}
@@ -235,6 +236,16 @@ _RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
         ),
     ),
     ("funds", re.compile(r"\b(finansier\w*|bekostar|finansiär\w*|fund\w*|financ\w*)\b", _I)),
+    (
+        "joining",
+        # "Hur ansöker vi?", "How do I sign up for …?"; not "How can we apply the four areas?"
+        re.compile(
+            r"\b(ansöker|ansöka|ansökan|anmäler|anmäla|anmälan|sign(ing)? up|apply(ing)? (for|to)"
+            r"|register(ing)? for|registration|enrol\w*|(how|where) (do|can|should) (we|i|you|"
+            r"companies|a company) (apply|register)(?=\s*[?.!,]|\s*$))\b",
+            _I,
+        ),
+    ),
     (
         "part_of",
         # not "(vilken) del av året/dagen": a part of a time is a time
@@ -479,6 +490,12 @@ _RELATION_CUES: dict[str, re.Pattern[str]] = {
     "part_of": re.compile(r"\b(en del av|är del av|tillhör|ingår i|part of)\b", _I),
     "led_by": re.compile(r"\b(programchef\w*|programdirektör\w*|ledare|leds|chef\w*)\b", _I),
     "funds": re.compile(r"\b(finansiär\w*|finansier\w*|\w*bidrag\w*|stöds av|stöd)\b", _I),
+    # how to get in: the application itself, or whom to contact
+    "joining": re.compile(
+        r"\b(ansök\w*|anmäl\w*|intresseanmälan|kontakta\w*|apply|application|sign up|"
+        r"registr\w*|register|enrol\w*|contact)\b",
+        _I,
+    ),
     "funding_to_asker": re.compile(
         r"\b(bidrag|stöd|finansiering)\w*\b.{0,60}\b(till|för) (företag|små och medelstora|smf)",
         _I,

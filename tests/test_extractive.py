@@ -150,6 +150,25 @@ def test_a_grant_to_us_that_no_sentence_states_is_refused_whatever_the_scores(
     assert not ask(assistant, "Vem finansierar Produktionslyftet?", m).refusal
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hur ansöker vi om att få vara med i Produktionslyftet 4.0?",
+        "How do I sign up for the Go Global start programme?",
+    ],
+)
+def test_how_to_apply_that_no_sentence_states_is_refused_whatever_the_scores(
+    assistant: Assistant, question: str
+) -> None:
+    # the documents describe the programmes but never say how to apply or whom to contact
+    m = model(refuse=False, focus=5.0)
+    ext = ask(assistant, question, m)
+    assert ext.refusal and ext.analysis["unmet_relation"] == "joining"
+    assert len(ext.citations) >= 1  # the refusal still quotes the closest sentence
+    # asked how to *use* something, nothing is refused
+    assert not ask(assistant, "Hur kan vi arbeta med de fyra områdena?", m).refusal
+
+
 def test_a_list_question_gets_the_list_as_its_lead(assistant: Assistant) -> None:
     ext = ask(
         assistant,

@@ -211,6 +211,12 @@ def test_the_kind_noun_is_not_focus() -> None:
         ("Vad vill Produktionslyftet förstärka under 2020?", None),
         ("Under vilken del av året var det intensivt?", None),  # a part of a year is a time
         ("What part of the year was busiest?", None),
+        ("Hur ansöker vi om att få vara med i Produktionslyftet 4.0?", "joining"),
+        ("Hur anmäler man sig till coachkursen?", "joining"),
+        ("How do I sign up for the Go Global start programme?", "joining"),
+        ("Where do we apply?", "joining"),
+        ("How can we apply the four areas in our factory?", None),  # apply = use
+        ("Kan vi ansöka om bidrag från Tillväxtverket?", "funding_to_asker"),
     ],
 )
 def test_relations(question: str, relation: str | None) -> None:
