@@ -455,7 +455,7 @@ def _gathered(probs: dict[str, float], same: tuple[str, str] | None = None) -> e
 
 
 def test_selection_puts_the_areas_own_item_first_and_skips_other_items() -> None:
-    g = _gathered({"2. Omfamna": 0.99, "Genom en": 0.98, "Företag med": 0.6, "Förnyelse i": 0.4})
+    g = _gathered({"2. Omfamna": 0.99, "Genom en": 0.98, "Företag med": 0.6, "Förnyelse i": 0.55})
     points = select_key_points(g, TOPICS[0], lambda _doc: _TEXT, max_points=5)
     assert [p.quote for p in points] == [
         "Gör produktionsinnovation till en strategisk fråga. Det är viktigt att sätta en "
@@ -474,7 +474,8 @@ def test_selection_puts_the_areas_own_item_first_and_skips_other_items() -> None
 def test_selection_follows_the_answer_models_probabilities() -> None:
     probs = {"Förnyelsearbete": 0.9, "Förnyelse i": 0.8, "Företag med": 0.7}
     top = select_key_points(_gathered(probs), None, max_points=2)
-    assert [p.quote[:15] for p in top] == ["Förnyelse i pro", "Förnyelsearbete"]
+    # free text: the likeliest first, whatever the document order
+    assert [p.quote[:15] for p in top] == ["Förnyelsearbete", "Förnyelse i pro"]
     # a sentence the answerer's vectors call a repeat is skipped
     again = select_key_points(_gathered(probs, same=("Förnyelsearbete", "Förnyelse i")), None)
     assert "Förnyelse i pro" not in [p.quote[:15] for p in again]
@@ -487,6 +488,16 @@ def test_selection_follows_the_answer_models_probabilities() -> None:
 def test_weak_candidates_only_fill_up_to_three_points() -> None:
     points = select_key_points(_gathered({"Förnyelsearbete": 0.9}), None, max_points=5)
     assert len(points) == 3
+    # beyond three, a sentence the answer model holds less likely on the query than not
+    # (a balanced probability under 0.5) is no key point: it was how free-text packs ended
+    # on "Nu ser vi fram emot jul och nyår …"
+    probs = {"Förnyelsearbete": 0.9, "Förnyelse i": 0.8, "Företag med": 0.7, "Detta visar": 0.3}
+    points = select_key_points(_gathered(probs), None, max_points=5)
+    assert [p.quote[:11] for p in points] == ["Förnyelsear", "Förnyelse i", "Företag med"]
+    probs["Detta visar"] = 0.6  # likely enough, but it points back to a sentence not quoted
+    assert len(select_key_points(_gathered(probs), None, max_points=5)) == 3
+    probs["2. Omfamna"] = probs["Genom en"] = 0.6  # an item's explanation may be a point
+    assert len(select_key_points(_gathered(probs), None, max_points=5)) == 4
 
 
 def test_a_quote_from_a_quotation_keeps_no_stray_quotation_mark(assistant: Assistant) -> None:
