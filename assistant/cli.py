@@ -281,7 +281,26 @@ def _render(answer: Answer) -> None:
             page = f", s. {c.page}" if c.page else ""
             where = f" ({origin}{page})" if origin else page
             console.print(escape(f"[{c.number}] {c.title}{where}"))
-            console.print(escape(f"    “{c.quote}”"), style="dim")
+            console.print(escape(f"    {quoted(c.quote)}"), style="dim")
+
+
+_QUOTATION_MARKS = '“”„"«»'  # not ’ and ': those are apostrophes too
+
+
+def quoted(quote: str) -> str:
+    """A citation's verbatim quote between quotation marks, as the source list shows it. A
+    quote that is the first or last sentence of a longer quotation holds one mark whose
+    partner lies outside it ("Vi måste … även i produktion.”"): that mark is left out, or the
+    list showed “… även i produktion.””. A quote that is one whole quotation gets no more."""
+    text = quote.strip()
+    if sum(text.count(q) for q in _QUOTATION_MARKS) % 2:
+        if text[-1:] in _QUOTATION_MARKS:
+            text = text[:-1]
+        elif text[:1] in _QUOTATION_MARKS:
+            text = text[1:]
+    if len(text) > 1 and text[0] in _QUOTATION_MARKS and text[-1] in _QUOTATION_MARKS:
+        return text
+    return f"“{text}”"
 
 
 @app.command()

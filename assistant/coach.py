@@ -31,6 +31,7 @@ from .models import Citation, Lang
 from .prompts import load_prompt
 from .question import is_anaphoric
 from .retrieve import Retriever
+from .sentences import unpaired_quote_mark
 
 if TYPE_CHECKING:
     from .core import Assistant
@@ -295,7 +296,6 @@ _MAX_CHARS = 450
 _MIN_WORDS = 6
 _TERMINAL = tuple('.!?…”"’)')
 _LEAD = re.compile(r"[\s>#*\-–•]+")
-_QUOTATION_MARKS = '“”„"«»'  # not ’ and ': those are apostrophes too
 _ITEM_MARK = re.compile(r"\s*\d{1,2}\.\s+")  # "4. " before a list item's title
 _WORD = re.compile(r"\w+")
 _MIN_POINTS = 3  # weak sentences are taken only to reach this many key points …
@@ -447,12 +447,9 @@ def _stripped(c: Candidate) -> tuple[int, int, str]:
     if mark:
         start += mark.end()
     text = c.text[start - c.start :]
-    if sum(text.count(q) for q in _QUOTATION_MARKS) % 2:
-        if text[:1] in _QUOTATION_MARKS:
-            start, text = start + 1, text[1:]
-        elif text[-1:] in _QUOTATION_MARKS:
-            end, text = end - 1, text[:-1]
-    return start, end, text
+    head, tail = unpaired_quote_mark(text)
+    start, end = start + head, end - tail
+    return start, end, text[head : len(text) - tail]
 
 
 def _usable(c: Candidate) -> bool:

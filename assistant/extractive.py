@@ -47,7 +47,7 @@ from .question import (
     kind_span,
 )
 from .recent import RecentTable
-from .sentences import split_sentences
+from .sentences import split_sentences, unpaired_quote_mark
 
 MODEL_PATH = Path(__file__).parent / "resources" / "answer_model.json"
 
@@ -226,11 +226,13 @@ class Extract:
 
 
 def _display(text: str) -> str:
-    """A sentence as shown in an answer: Markdown quote markers and line breaks removed, and a
-    "[9]" written in the document shown as "(9)" so it cannot pass for a source marker (the
-    citation's quote keeps the document's exact text)."""
+    """A sentence as shown in an answer: Markdown quote markers and line breaks removed, a
+    quotation mark whose partner lies in another sentence left out ("… även i produktion.”"),
+    and a "[9]" written in the document shown as "(9)" so it cannot pass for a source marker
+    (the citation's quote keeps the document's exact text)."""
     flat = " ".join(line.lstrip("> ").strip() for line in text.splitlines()).strip()
-    return _BRACKETED_NUMBER.sub(r"(\1)", flat)
+    head, tail = unpaired_quote_mark(flat)
+    return _BRACKETED_NUMBER.sub(r"(\1)", flat[head : len(flat) - tail])
 
 
 # --- candidates ---------------------------------------------------------------------------

@@ -144,3 +144,19 @@ def _emit(text: str, s: int, e: int, out: list[tuple[int, int]]) -> None:
 
 def sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in split_sentences(text)]
+
+
+QUOTATION_MARKS = '“”„"«»'  # not ’ and ': those are apostrophes too
+
+
+def unpaired_quote_mark(text: str) -> tuple[int, int]:
+    """How many characters to leave out at the start and at the end of a sentence so that it
+    holds no quotation mark whose partner lies in another sentence: the first and the last
+    sentence of a quotation ("“Industriföretag måste …", "… även i produktion.”") would be
+    shown as ”“Industriföretag …” on a slide and as "… produktion.”" in an answer."""
+    if sum(text.count(q) for q in QUOTATION_MARKS) % 2:
+        if text[:1] in QUOTATION_MARKS:
+            return 1, 0
+        if text[-1:] in QUOTATION_MARKS:
+            return 0, 1
+    return 0, 0

@@ -330,6 +330,36 @@ def test_ask_renders_sources(ready: tuple[Path, Path]) -> None:
     assert "Källor [1] Produktionsinnovation – En väg till framtidssäkrad produktion" in out
 
 
+@pytest.mark.parametrize(
+    ("quote", "shown"),
+    [
+        (
+            "Målet är att säkerställa konkurrenskraft.",
+            "“Målet är att säkerställa konkurrenskraft.”",
+        ),
+        # the last or first sentence of a quotation of several sentences
+        (
+            "Vi måste våga tänka nytt även i produktion.”",
+            "“Vi måste våga tänka nytt även i produktion.”",
+        ),
+        (
+            "“Industriföretag måste våga vara disruptiva.",
+            "“Industriföretag måste våga vara disruptiva.”",
+        ),
+        # a whole quotation, and a quotation inside the sentence
+        ("“Det räcker inte att finslipa.”", "“Det räcker inte att finslipa.”"),
+        (
+            "Betrakta ”produktdesignutrymmet”, kvadraten.",
+            "“Betrakta ”produktdesignutrymmet”, kvadraten.”",
+        ),
+    ],
+)
+def test_a_source_quote_is_shown_between_one_pair_of_quotation_marks(
+    quote: str, shown: str
+) -> None:
+    assert cli.quoted(quote) == shown
+
+
 @pytest.mark.parametrize("question", ["", "   "])
 def test_ask_empty_is_one_clean_line(ready: tuple[Path, Path], question: str) -> None:
     result = invoke("ask", question)

@@ -386,3 +386,28 @@ def test_refusal_evidence_ignores_stopwords_and_asks_for_the_kind_in_a_sentence_
     # (the pilot is well covered, but the only durations are in sentences on other things)
     assert asked["kind_focus"] == asked["best_focus"] > 0.5
     assert pilot["best_focus"] > 0.5 > pilot["kind_focus"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        # the last and the first sentence of the article's three-sentence quotation
+        (
+            "Vi måste våga tänka om radikalt och tänka nytt även i produktion.”",
+            "Vi måste våga tänka om radikalt och tänka nytt även i produktion.",
+        ),
+        (
+            "> “Industriföretag måste våga vara disruptiva för att åstadkomma hållbar produktion.",
+            "Industriföretag måste våga vara disruptiva för att åstadkomma hållbar produktion.",
+        ),
+        # paired marks stay; a bracketed number cannot pass for a source marker
+        (
+            "Betrakta ”produktdesignutrymmet”, kvadraten i mitten [9].",
+            "Betrakta ”produktdesignutrymmet”, kvadraten i mitten (9).",
+        ),
+    ],
+)
+def test_a_shown_sentence_has_no_quotation_mark_without_its_partner(
+    sentence: str, shown: str
+) -> None:
+    assert extractive._display(sentence) == shown
