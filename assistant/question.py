@@ -87,7 +87,10 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             r"\b(vad kostar|hur mycket (kostar|pengar|får|är)|vad är (kostnaden|priset|avgiften|"
             r"budgeten)|vad blir kostnaden|till vilket pris|i kronor|how much (does|do|money|is|"
             r"will)|what does .{1,40}? cost|what is the (cost|price|fee|budget)|"
-            r"what are the (costs|fees))\b",
+            r"what are the (costs|fees)|"
+            # a share: "Med hur många procent …?", "… ökat i procent?", "By what percentage …?"
+            r"i procent|hur många procent|med hur mycket|by how much|how many per ?cent|"
+            r"what percentage|by what percentage)\b",
             _I,
         ),
     ),
@@ -139,7 +142,8 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         "place",
         re.compile(
             r"^\W*(och |and )?(var|vart|where)\b|\b(vilken (ort|stad|region|del av landet)|"
-            r"i vilka delar|which (town|city|region|part of))\b",
+            r"i vilka delar|which (town|city|region|part of)|vilket land|vilka länder|i vilka "
+            r"länder|(which|what) countr(y|ies))\b",
             _I,
         ),
     ),
@@ -427,7 +431,9 @@ _DURATION = re.compile(
     _I,
 )
 _MONEY = re.compile(
-    r"\d[\d ,.]*\s?(kr|kronor|sek|msek|mkr|miljoner|miljarder|euro|eur|€|\$|usd)\b|[€$]\s?\d",
+    r"\d[\d ,.]*\s?(kr|kronor|sek|msek|mkr|miljoner|miljarder|euro|eur|€|\$|usd)\b|[€$]\s?\d|"
+    # a share: "med 12 %", "15 procent", "12 percent"
+    r"\d[\d,.]*\s?(%|procent\b|percent\b)",
     _I,
 )
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
@@ -441,7 +447,8 @@ _DATE = re.compile(
     _I,
 )
 _COUNT = re.compile(
-    r"(?<![\w.])(\d+)(?![\w]|\.\d)(?!\s*(kr|kronor|%))|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|"
+    # not a number that begins a compound ("18-månadersprogrammet" is a duration)
+    r"(?<![\w.])(\d+)(?![\w]|\.\d|-\w)(?!\s*(kr|kronor|%))|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|"
     r"two|three|four|five|six|seven|eight|nine|ten)\s+\w+|"
     # an enumeration of names answers "how many" by listing them: "VINNOVA, Energimyndigheten
     # och Formas"

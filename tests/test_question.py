@@ -51,6 +51,9 @@ KINDS = {
         ("How many areas does the framework have?", "en"),
     ],
     "amount": [
+        ("Med hur många procent ökade lönsamheten?", "sv"),
+        ("Hur mycket har omsättningen ökat i procent?", "sv"),
+        ("By what percentage did profitability rise?", "en"),
         ("Vad kostar det att delta?", "sv"),
         ("Hur mycket kostar coachkursen?", "sv"),
         ("What does the start programme cost?", "en"),
@@ -64,6 +67,8 @@ KINDS = {
     "place": [
         ("Var finns de företag som Landsbygdsprogrammet vill stärka?", "sv"),
         ("Where are the companies the rural programme targets?", "en"),
+        ("Vilka länder samarbetar Produktion2030 med?", "sv"),
+        ("Which countries does the start programme focus on?", "en"),
     ],
     "reason": [
         ("Varför behövs förnyelse i produktionen?", "sv"),
@@ -262,6 +267,13 @@ def test_relations(question: str, relation: str | None) -> None:
         ("time", "Under hösten har vi inlett flera samarbeten.", "hösten"),
         ("count", "som stöds av VINNOVA, Energimyndigheten och Formas.", "VINNOVA"),
         ("count", "Vi, de och andra har deltagit.", None),
+        # a number that begins a compound is no count: "18-månadersprogrammet" is a duration
+        ("count", "ett fortsatt stort intresse för 18-månadersprogrammet.", None),
+        ("duration", "ett fortsatt stort intresse för 18-månadersprogrammet.", "18-månaders"),
+        ("count", "Vi har 18 deltagare.", "18"),
+        # a share answers "med hur många procent"
+        ("amount", "Lönsamheten ökade med 12 % på två år.", "12 %"),
+        ("amount", "Omsättningen steg 15 procent.", "15 procent"),
     ],
 )
 def test_kind_span(kind: str, sentence: str, held: str | None) -> None:
