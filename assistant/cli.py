@@ -28,6 +28,7 @@ from .config import BackendName, RetrievalMode, Settings
 from .errors import AssistantError
 from .malloc import fewer_malloc_arenas
 from .models import Answer, IngestReport, Turn
+from .sentences import QUOTATION_MARKS, unpaired_quote_mark
 
 app = typer.Typer(
     help="Produktionsrådgivaren: answers about improvement and renewal in production, "
@@ -284,21 +285,15 @@ def _render(answer: Answer) -> None:
             console.print(escape(f"    {quoted(c.quote)}"), style="dim")
 
 
-_QUOTATION_MARKS = '“”„"«»'  # not ’ and ': those are apostrophes too
-
-
 def quoted(quote: str) -> str:
     """A citation's verbatim quote between quotation marks, as the source list shows it. A
     quote that is the first or last sentence of a longer quotation holds one mark whose
     partner lies outside it ("Vi måste … även i produktion.”"): that mark is left out, or the
     list showed “… även i produktion.””. A quote that is one whole quotation gets no more."""
     text = quote.strip()
-    if sum(text.count(q) for q in _QUOTATION_MARKS) % 2:
-        if text[-1:] in _QUOTATION_MARKS:
-            text = text[:-1]
-        elif text[:1] in _QUOTATION_MARKS:
-            text = text[1:]
-    if len(text) > 1 and text[0] in _QUOTATION_MARKS and text[-1] in _QUOTATION_MARKS:
+    head, tail = unpaired_quote_mark(text)
+    text = text[head : len(text) - tail]
+    if len(text) > 1 and text[0] in QUOTATION_MARKS and text[-1] in QUOTATION_MARKS:
         return text
     return f"“{text}”"
 

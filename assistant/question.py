@@ -430,7 +430,7 @@ _DURATION = re.compile(
     r"(år|månader|veckor|decennier|years|months|weeks|decades)\b",
     _I,
 )
-_MONEY = re.compile(
+_AMOUNT = re.compile(
     r"\d[\d ,.]*\s?(kr|kronor|sek|msek|mkr|miljoner|miljarder|euro|eur|€|\$|usd)\b|[€$]\s?\d|"
     # a share: "med 12 %", "15 procent", "12 percent"
     r"\d[\d,.]*\s?(%|procent\b|percent\b)",
@@ -556,7 +556,7 @@ def kind_span(kind: str, sentence: str, asked: Sequence[str] = ()) -> tuple[int,
     if kind == "duration":
         match = _DURATION.search(sentence)
     elif kind == "amount":
-        match = _MONEY.search(sentence)
+        match = _AMOUNT.search(sentence)
     elif kind == "time":
         match = _DATE.search(sentence)
     elif kind == "count":
