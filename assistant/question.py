@@ -259,7 +259,14 @@ _RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
             _I,
         ),
     ),
-    ("led_by", re.compile(r"\b(leds av|leder|ledare|chef\w*|led by|leads?|heads?)\b", _I)),
+    (
+        "led_by",
+        re.compile(
+            r"\b(leds av|leder|ledare|chef\w*|led by|leads?|heads?|vem är (programdirektör|"
+            r"programchef)\w*|who is the (programme |program )?(director|manager))\b",
+            _I,
+        ),
+    ),
 ]
 
 # words of the question that say nothing about its subject
@@ -495,7 +502,9 @@ _CUES: dict[str, re.Pattern[str]] = {
 }
 _RELATION_CUES: dict[str, re.Pattern[str]] = {
     "part_of": re.compile(r"\b(en del av|är del av|tillhör|ingår i|part of)\b", _I),
-    "led_by": re.compile(r"\b(programchef\w*|programdirektör\w*|ledare|leds|chef\w*)\b", _I),
+    "led_by": re.compile(
+        r"\b(programchef\w*|programdirektör\w*|ledare|leds|chef\w*|director|manager)\b", _I
+    ),
     "funds": re.compile(r"\b(finansiär\w*|finansier\w*|\w*bidrag\w*|stöds av|stöd)\b", _I),
     # how to get in: the application itself, or whom to contact
     "joining": re.compile(
@@ -602,7 +611,27 @@ def has_relation(relation: str | None, sentence: str, names: Sequence[str] = ())
     pattern = _RELATION_CUES.get(relation or "")
     if not (pattern and pattern.search(sentence)):
         return False
+    if relation == "led_by" and names:
+        # the role is X's: "Produktionslyftets programdirektör …", "programchef för X", "X
+        # leds av"; not a role that only stands near X ("programchefen Cecilia Warrol kring
+        # vad vi med Produktionslyftets metodik …" names Produktion2030's programme manager)
+        return any(_leads(n, sentence) for n in names)
     return not (relation == "funds" and any(_funds_others(n, sentence) for n in names))
+
+
+_ROLE = r"(programdirektör|programchef|chef|ledare|director|manager|head)\w*"
+
+
+def _leads(name: str, sentence: str) -> bool:
+    n = re.escape(name)
+    return bool(
+        re.search(
+            rf"\b{n}\w*\s+(\w+\s+)?{_ROLE}|\b{_ROLE}\s+(för|på|i|vid|of|at)\s+{n}|"
+            rf"\b{n}\w*\s+(leds|is led|are led)\s+(av|by)\b|\b(leder|leads|heads|runs)\s+{n}",
+            sentence,
+            _I,
+        )
+    )
 
 
 def _funds_others(name: str, sentence: str) -> bool:

@@ -137,6 +137,11 @@ def test_a_stated_relation_leads_and_its_direction_counts(assistant: Assistant) 
     ext = ask(assistant, "Vem finansierar Produktionslyftet?", model(relation=5.0, kind=1.0))
     assert "går in som finansiär i Produktionslyftet" in ext.sentences[0].text
     check_citations(ext)
+    # who leads Produktionslyftet: its own programme director, not Produktion2030's manager
+    # who is named in a sentence that also mentions Produktionslyftet
+    ext = ask(assistant, "Vem leder Produktionslyftet?", model(relation=5.0, kind=1.0))
+    assert "Birgitta Öjmertz" in ext.sentences[0].text
+    assert "**Birgitta Öjmertz**" in ext.text
 
 
 def test_a_grant_to_us_that_no_sentence_states_is_refused_whatever_the_scores(

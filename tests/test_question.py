@@ -306,6 +306,25 @@ def test_who_funds_x_is_not_answered_by_x_funding_someone_else() -> None:
     assert has_relation("funds", grant, ("Produktionslyftet",))
 
 
+def test_who_leads_x_is_answered_by_a_role_that_is_xs() -> None:
+    own = "Produktionslyftets programdirektör Birgitta Öjmertz."
+    assert has_relation("led_by", own, ("Produktionslyftet",))
+    assert has_relation("led_by", "Hon är programchef för Produktion2030.", ("Produktion2030",))
+    # a role that only stands near the name is someone else's
+    near = (
+        "Här för vi en dialog med programchefen Cecilia Warrol kring vad vi med "
+        "Produktionslyftets metodik kan komplettera med."
+    )
+    assert not has_relation("led_by", near, ("Produktionslyftet",))
+    assert not has_relation(
+        "led_by", "Ledare · Birgitta Öjmertz · Programdirektör", ("Produktionslyftet",)
+    )
+    assert has_relation("led_by", near)  # nothing named: any role counts
+    for question in ("Who is the programme director of Produktionslyftet?", "Vem leder RISE?"):
+        assert analyse(question, "sv").relation == "led_by"
+    assert analyse("Which season does the programme director call intense?", "en").relation is None
+
+
 def test_cues_relations_and_anaphora() -> None:
     assert has_cue("definition", "Explorativ innovation, vilket vi här benämner förnyelse.")
     assert has_cue("reason", "Det behövs för att skapa en robust organisation.")
