@@ -490,7 +490,7 @@ def case_features(g: Gathered, vocabulary: Mapping[str, float]) -> np.ndarray:
             unknown_share,
             float(unknown_name),
             # the fitted feature is the grant rule's alone; "joining" refuses by rule only
-            float(g.question.relation == "funding_to_asker" and unmet_relation(g)),
+            float(unmet_relation(g) == "funding_to_asker"),
             float(unknown_any),
             english,
             english * best.logit,
@@ -528,10 +528,10 @@ def answer(
     analysis["refusal_probability"] = round(p_refuse, 4)
     threshold = model.refusal_threshold if refusal_threshold is None else refusal_threshold
     unmet = unmet_relation(g)
-    if unmet:
-        analysis["unmet_relation"] = g.question.relation
+    if unmet is not None:
+        analysis["unmet_relation"] = unmet
     # a threshold of 1 or more turns refusals off, the rule included
-    if p_refuse > threshold or (unmet and threshold < 1.0):
+    if p_refuse > threshold or (unmet is not None and threshold < 1.0):
         return _refusal(g, lang, analysis)
     return compose(g, model, lang, snapshot, analysis)
 
@@ -540,9 +540,9 @@ def answer(
 UNMET_REFUSES = ("funding_to_asker", "joining")
 
 
-def unmet_relation(g: Gathered) -> bool:
-    """A relation that only a sentence stating it can answer was asked, and no candidate
-    states it, so the answer is a refusal whatever the scores:
+def unmet_relation(g: Gathered) -> str | None:
+    """The asked relation when only a sentence stating it can answer it and no candidate
+    states it (else None), so the answer is a refusal whatever the scores:
 
     - funding *to the asker* ("Kan vi som företag få bidrag från …?") and no sentence says
       anyone gives funding to companies: a sentence on the funder's grant to the programme
@@ -550,8 +550,11 @@ def unmet_relation(g: Gathered) -> bool:
     - how to apply or sign up ("Hur ansöker vi om att få vara med i Produktionslyftet 4.0?")
       and no sentence speaks of applying, signing up or whom to contact: a sentence on the
       programme reads as if it told how to get in."""
+    relation = g.question.relation
     idx = _FEATURE["relation"]
-    return g.question.relation in UNMET_REFUSES and not any(c.features[idx] for c in g.candidates)
+    if relation in UNMET_REFUSES and not any(c.features[idx] for c in g.candidates):
+        return relation
+    return None
 
 
 def compose(
