@@ -210,6 +210,10 @@ def split_compound(word: str) -> tuple[str, ...]:
 
 # --- the analyser ----------------------------------------------------------------------------
 
+# raised when the terms change: an index built by another version is analysed again at the
+# next ingest (2: a noun in -ering also gives its verb's stem, see _verb_stem)
+ANALYSER_VERSION = 2
+
 
 @lru_cache(maxsize=262_144)
 def analyse_token(token: str) -> tuple[str, ...]:
@@ -222,7 +226,27 @@ def analyse_token(token: str) -> tuple[str, ...]:
         term = stem(part)
         if term not in terms:
             terms.append(term)
+    for term in list(terms):
+        related = _verb_stem(term)
+        if related and related not in terms:
+            terms.append(related)
     return tuple(terms)
+
+
+_ENGLISH_VERBAL = re.compile(r"(?<=\w{4})i[sz](?:ing|ed|ation|ations|es)$")
+
+
+def _verb_stem(term: str) -> str | None:
+    """The stem of the verb a term derives from, so that a question's verb meets the
+    documents' noun: "effektivisering" (the noun of "effektivisera") -> "effektiviser", the
+    stem of "effektiviserar"; English "specialising", "digitalisation" -> "specialiser",
+    "digitaliser", the Swedish verb stem of the same word."""
+    if len(term) >= 9 and term.endswith("ering"):
+        return term[:-3]
+    m = _ENGLISH_VERBAL.search(term)
+    if m:
+        return term[: m.start()] + "iser"
+    return None
 
 
 class GlossaryError(AssistantError):

@@ -263,7 +263,8 @@ def status() -> None:
         console.print(table)
         if st.stale:
             console.print(
-                "[yellow]The corpus changed since the last ingest: run `assistant ingest`."
+                "[yellow]The index is out of date (the corpus or the analyser changed): run "
+                "`assistant ingest`."
             )
         if problem := feedback_problem(settings):
             err.print(f"[yellow]Warning:[/yellow] {escape(str(problem))}", soft_wrap=True)

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .analysis import ANALYSER_VERSION
 from .keyword import KeywordIndex
 from .models import Chunk, DocMeta
 from .recent import RecentTable
@@ -179,6 +180,7 @@ class Snapshot:
     built_at: str | None = None
     version_dir: Path | None = None
     format: int = FORMAT  # of the files it was loaded from
+    analyser: int = ANALYSER_VERSION  # whose terms ``tokens`` and the keyword index hold
     _tokens: dict[str, list[str]] | None = None
     _idf: dict[str, float] | None = None
     _doc_texts: RecentTable[str, str] = field(
@@ -256,6 +258,7 @@ class Snapshot:
             built_at=manifest.get("built_at"),
             version_dir=vdir,
             format=manifest["format"],
+            analyser=manifest.get("analyser", 1),
             _tokens=tokens,
             _idf=json.loads(idf.read_text(encoding="utf-8")) if idf.exists() else None,
         )
@@ -313,6 +316,7 @@ class Snapshot:
         self.built_at = datetime.now(UTC).isoformat(timespec="seconds")
         manifest = {
             "format": FORMAT,
+            "analyser": self.analyser,
             "built_at": self.built_at,
             "documents": [vars(d) for d in self.documents.values()],
             "failed": self.failed,

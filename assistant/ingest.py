@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import get_analyzer
+from .analysis import ANALYSER_VERSION, get_analyzer
 from .chunking import chunk_document
 from .config import ChunkVectors, Settings
 from .embeddings import CachedEmbeddings
@@ -68,7 +68,10 @@ def doc_id_for(path: Path, root: Path) -> str:
 
 
 def is_stale(settings: Settings, snapshot: Snapshot) -> bool:
-    """True when the corpus files differ from what the index was built from."""
+    """True when the corpus files differ from what the index was built from, or its terms
+    come from another version of the analyser."""
+    if snapshot.analyser != ANALYSER_VERSION and snapshot.chunks:
+        return True
     files, _ = discover(list(settings.corpus_paths))
     on_disk: dict[str, str] = {}
     try:
@@ -177,6 +180,11 @@ def ingest(
     paths = [Path(p) for p in (paths or settings.corpus_paths)]
     with _ingest_lock(settings.index_dir):
         old = Snapshot.load(settings.index_dir)
+        reanalyse = old.analyser != ANALYSER_VERSION
+        if reanalyse:  # its terms come from another analyser: the chunks' texts are kept
+            analyzer = get_analyzer()
+            old.tokens = {cid: analyzer.index_tokens(c.text) for cid, c in old.chunks.items()}
+            old.analyser = ANALYSER_VERSION
         report, new = _plan(settings, old, paths, progress)
         misses_before = embeddings.misses
         live_ids = set(new.chunks)
@@ -184,7 +192,9 @@ def ingest(
         missing = [c for c in new.chunks.values() if c.id not in in_store]
         if missing:
             embed_and_store(embeddings, store, missing, progress, settings.chunk_vectors)
-        rewrite = old.version_dir is None or old.format != FORMAT or new.failed != old.failed
+        rewrite = (
+            old.version_dir is None or old.format != FORMAT or reanalyse or new.failed != old.failed
+        )
         if report.changed or rewrite:
             ids = list(new.chunks)
             new.keyword = KeywordIndex.build(ids, [new.tokens[i] for i in ids])

@@ -8,6 +8,7 @@ from assistant.analysis import (
     GLOSSARY_PATH,
     Analyzer,
     GlossaryError,
+    analyse_token,
     detect_language,
     get_analyzer,
     load_glossary,
@@ -109,6 +110,32 @@ def test_query_matches_document_through_compound_part(analyzer: Analyzer) -> Non
 
 
 # --- glossary expansion ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "document"),
+    [
+        # a verb in the question, its noun in the documents
+        ("Vad händer om vi bara effektiviserar produktionen?", "effektivisering av produktionen"),
+        ("Hur implementerar vi förändringen?", "stegvis implementering"),
+        ("Hur digitaliserade företagen?", "digitaliseringsinnehåll"),
+        # English -ise/-ize words meet the Swedish verb and its noun
+        ("What is the risk of specialising production?", "målmedveten specialisering"),
+        ("Does the article mention digitalization?", "Hur digitaliserar vi?"),
+    ],
+)
+def test_question_verb_meets_document_noun(
+    analyzer: Analyzer, question: str, document: str
+) -> None:
+    shared = set(analyzer.query_tokens(question)) & set(analyzer.index_tokens(document))
+    assert shared - {"produktion"}
+
+
+@pytest.mark.parametrize("word", ["förbättring", "säkring", "lösning", "ring", "kvalitetssäkring"])
+def test_nouns_not_from_an_era_verb_keep_their_terms(word: str) -> None:
+    assert analyse_token(word) == tuple(
+        dict.fromkeys([stem(word), *map(stem, split_compound(word))])
+    )
 
 
 def test_expansion_english_to_swedish(analyzer: Analyzer) -> None:

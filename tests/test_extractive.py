@@ -301,6 +301,10 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         ("Who finances Produktionslyftet?", "finansiär"),
         # the ranker used to push a list's introduction down (fit.conditional_logit)
         ("Which four areas matter for succeeding with renewal?", "strategisk fråga"),
+        # a verb in the question, its noun in the documents (analysis._verb_stem): the first
+        # was refused, the second led with the sentence on "experimenterande och risktagande"
+        ("Vad kan hända om vi bara effektiviserar produktionen?", "på bekostnad av"),
+        ("What is the risk of specialising production too much?", "på bekostnad av"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(

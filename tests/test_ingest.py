@@ -438,6 +438,35 @@ def test_an_index_of_the_previous_format_serves_until_ingest_rewrites_it(
     assert new.version_dir != vdir and Snapshot.load(s.index_dir).format == 2
 
 
+def test_an_index_of_an_older_analyser_is_stale_and_ingest_analyses_it_again(
+    tmp_path: Path, corpus: Path
+) -> None:
+    s = _settings(tmp_path, corpus)
+    emb, store = _parts(s)
+    _, built = ingest(s, emb, store)
+    vdir = built.version_dir
+    assert vdir is not None
+    # as the first analyser wrote it: no version in the manifest, and no verb stems
+    manifest = json.loads((vdir / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["analyser"]
+    (vdir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    older = {cid: [t for t in toks if t != "digitaliser"] for cid, toks in built.tokens.items()}
+    assert older != built.tokens  # the corpus has "digitalisering…"
+    with (vdir / "tokens.jsonl").open("w", encoding="utf-8") as f:
+        for cid, toks in older.items():
+            f.write(json.dumps([cid, toks]) + "\n")
+    old = Snapshot.load(s.index_dir)
+    assert old.analyser == 1 and is_stale(s, old)
+    inner = FakeEmbeddings()
+    emb2, store2 = _parts(s, inner)
+    report, new = ingest(s, emb2, store2)
+    assert not report.changed and inner.calls == []  # nothing read or embedded again
+    loaded = Snapshot.load(s.index_dir)
+    assert loaded.analyser == 2 and not is_stale(s, loaded)
+    assert loaded.tokens == built.tokens and loaded.idf == pytest.approx(built.idf)
+    assert new.keyword.search(["digitaliser"], 3)
+
+
 def test_two_corpus_folders_with_the_same_file_name(tmp_path: Path) -> None:
     one, two = tmp_path / "ett", tmp_path / "tva"
     for folder, text in ((one, "Svetsning i cellen."), (two, "Lackering i linjen.")):
