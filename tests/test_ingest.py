@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -413,17 +415,34 @@ def test_a_copy_of_an_indexed_file_is_reported_and_not_indexed_twice(
     assert [f.path for f in report.failures] == [str(copy)] and not report.changed
 
 
-def test_an_index_of_the_previous_format_serves_until_ingest_rewrites_it(
-    tmp_path: Path, corpus: Path
-) -> None:
+def _built_then_as_older(
+    tmp_path: Path, corpus: Path, older: Callable[[dict[str, Any]], dict[str, Any]]
+) -> tuple[Settings, Snapshot, Path]:
+    """An index built now, its manifest then rewritten by ``older`` as a previous version of
+    the code wrote it."""
     s = _settings(tmp_path, corpus)
     emb, store = _parts(s)
     _, built = ingest(s, emb, store)
     vdir = built.version_dir
     assert vdir is not None
-    # the files as the previous version wrote them: a pydantic chunk and its tokens per line
     manifest = json.loads((vdir / "manifest.json").read_text(encoding="utf-8"))
-    (vdir / "manifest.json").write_text(json.dumps({**manifest, "format": 1}), encoding="utf-8")
+    (vdir / "manifest.json").write_text(json.dumps(older(manifest)), encoding="utf-8")
+    return s, built, vdir
+
+
+def _ingest_without_embedding(s: Settings) -> Snapshot:
+    inner = FakeEmbeddings()
+    emb, store = _parts(s, inner)
+    report, new = ingest(s, emb, store)
+    assert not report.changed and inner.calls == []  # nothing read or embedded again
+    return new
+
+
+def test_an_index_of_the_previous_format_serves_until_ingest_rewrites_it(
+    tmp_path: Path, corpus: Path
+) -> None:
+    s, built, vdir = _built_then_as_older(tmp_path, corpus, lambda m: {**m, "format": 1})
+    # the files as the previous version wrote them: a pydantic chunk and its tokens per line
     with (vdir / "chunks.jsonl").open("w", encoding="utf-8") as f:
         for cid, c in built.chunks.items():
             f.write(json.dumps({"chunk": c.model_dump(), "tokens": built.tokens[cid]}) + "\n")
@@ -431,25 +450,17 @@ def test_an_index_of_the_previous_format_serves_until_ingest_rewrites_it(
     (vdir / "tokens.jsonl").unlink()
     old = Snapshot.load(s.index_dir)
     assert dict(old.chunks) == dict(built.chunks) and old.idf == pytest.approx(built.idf)
-    inner = FakeEmbeddings()
-    emb2, store2 = _parts(s, inner)
-    report, new = ingest(s, emb2, store2)
-    assert not report.changed and inner.calls == []  # nothing embedded again
+    new = _ingest_without_embedding(s)
     assert new.version_dir != vdir and Snapshot.load(s.index_dir).format == 2
 
 
 def test_an_index_of_an_older_analyser_is_stale_and_ingest_analyses_it_again(
     tmp_path: Path, corpus: Path
 ) -> None:
-    s = _settings(tmp_path, corpus)
-    emb, store = _parts(s)
-    _, built = ingest(s, emb, store)
-    vdir = built.version_dir
-    assert vdir is not None
     # as the first analyser wrote it: no version in the manifest, and no verb stems
-    manifest = json.loads((vdir / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["analyser"]
-    (vdir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    s, built, vdir = _built_then_as_older(
+        tmp_path, corpus, lambda m: {k: v for k, v in m.items() if k != "analyser"}
+    )
     older = {cid: [t for t in toks if t != "digitaliser"] for cid, toks in built.tokens.items()}
     assert older != built.tokens  # the corpus has "digitalisering…"
     with (vdir / "tokens.jsonl").open("w", encoding="utf-8") as f:
@@ -457,10 +468,7 @@ def test_an_index_of_an_older_analyser_is_stale_and_ingest_analyses_it_again(
             f.write(json.dumps([cid, toks]) + "\n")
     old = Snapshot.load(s.index_dir)
     assert old.analyser == 1 and is_stale(s, old)
-    inner = FakeEmbeddings()
-    emb2, store2 = _parts(s, inner)
-    report, new = ingest(s, emb2, store2)
-    assert not report.changed and inner.calls == []  # nothing read or embedded again
+    new = _ingest_without_embedding(s)
     loaded = Snapshot.load(s.index_dir)
     assert loaded.analyser == 2 and not is_stale(s, loaded)
     assert loaded.tokens == built.tokens and loaded.idf == pytest.approx(built.idf)
