@@ -145,6 +145,20 @@ def test_expansion_english_to_swedish(analyzer: Analyzer) -> None:
     assert stem("förnyelseförmåga") in tokens
 
 
+@pytest.mark.parametrize(
+    ("question", "document"),
+    [
+        ("Why is renewal needed alongside lean?", "krävs också förmåga att tänka nytt"),
+        ("How did the autumn go?", "en väldigt intensiv höst"),
+        ("What will they strengthen next year?", "ytterligare förstärka upplägget"),
+    ],
+)
+def test_everyday_english_words_reach_the_swedish_text(
+    analyzer: Analyzer, question: str, document: str
+) -> None:
+    assert set(analyzer.query_tokens(question)) & set(analyzer.index_tokens(document))
+
+
 def test_expansion_ambidexterity(analyzer: Analyzer) -> None:
     tokens = analyzer.query_tokens("ambidexterity")
     assert stem("ambidexteritet") in tokens

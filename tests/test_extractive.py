@@ -305,6 +305,9 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         # was refused, the second led with the sentence on "experimenterande och risktagande"
         ("Vad kan hända om vi bara effektiviserar produktionen?", "på bekostnad av"),
         ("What is the risk of specialising production too much?", "på bekostnad av"),
+        # English words the glossary now carries to the Swedish text ("need", "focus")
+        ("Why do manufacturing companies need to renew their production?", "krävs också"),
+        ("Why do product development and production focus on different things?", "fokuserar"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(
