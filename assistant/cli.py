@@ -284,6 +284,13 @@ def _render(answer: Answer) -> None:
             where = f" ({origin}{page})" if origin else page
             console.print(escape(f"[{c.number}] {c.title}{where}"))
             console.print(escape(f"    {quoted(c.quote)}"), style="dim")
+    if answer.more:
+        console.print()
+        label = "Läs mer" if answer.language == "sv" else "Read more"
+        console.print(f"[bold]{label}[/bold]")
+        for c in answer.more:
+            page = f", s. {c.page}" if c.page else ""
+            console.print(escape(f"- {quoted(c.quote)} ({c.title}{page})"))
 
 
 def quoted(quote: str) -> str:

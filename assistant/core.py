@@ -344,6 +344,7 @@ class Assistant:
                 language=lang,
                 backend=used_backend,
                 refusal=refusal,
+                more=ext.more if ext and not refusal else [],
                 notices=notices,
                 timings=timer.ms,
                 hits=ext.hits if ext else hits,

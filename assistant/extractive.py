@@ -17,6 +17,9 @@ the question rather than how well they match its topic.
    then at most ``MAX_EXTRA`` sentences that are likely enough and add something; a sentence
    that points back brings the one before it; a sentence that announces a list brings its
    items.
+6. Under the answer, outside its text, "Läs mer" quotes the next ``MORE_ITEMS`` likely
+   passages (``Extract.more``): when the lead misses, the answer is often the second or third
+   best sentence.
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ MAX_CHARS = 600
 NEIGHBOURS_OF = 10  # the top hits whose neighbouring chunks also give candidates
 SHORT = 60
 REDUNDANT = 0.92  # cosine above which a further sentence repeats one already chosen
+MORE_ITEMS = 2  # "Läs mer" passages under the answer
+MORE_MIN = 0.5  # … each at least this likely to hold the answer
 
 _LIST_INTRO = re.compile(
     r":\s*$|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|\d+|följande|two|three|four|five|six|"
@@ -223,6 +228,9 @@ class Extract:
     refusal: bool
     hits: list[Hit] = field(default_factory=list)  # what the citations point into
     analysis: dict[str, Any] = field(default_factory=dict)
+    # "Läs mer": further likely passages, quoted outside the answer's text, numbered on
+    # from its citations
+    more: list[Citation] = field(default_factory=list)
 
 
 def _display(text: str) -> str:
@@ -599,7 +607,43 @@ def compose(
             covered |= u.starts
         if group:
             groups.append(group)
-    return _render(groups, g, model, lang, analysis or q.as_dict())
+    ext = _render(groups, g, model, lang, analysis or q.as_dict())
+    ext.more = _read_more(g, order, chosen, covered, snapshot, len(ext.citations))
+    return ext
+
+
+def _read_more(
+    g: Gathered,
+    order: list[int],
+    chosen: list[int],
+    covered: set[tuple[str, int]],
+    snapshot: Snapshot | None,
+    numbered: int,
+) -> list[Citation]:
+    """The next best candidates that are likely (``MORE_MIN``), not already shown and not a
+    repeat of what is, each quoted as shown (a sentence that points back with the one before
+    it), at most ``MORE_ITEMS``. On dev, when the answer's text held no expected fact, these
+    two held one in 14 of 29 cases."""
+    picked: list[int] = []
+    out: list[Citation] = []
+    for i in order:
+        if len(out) == MORE_ITEMS:
+            break
+        c = g.candidates[i]
+        if i in chosen or c.prob < MORE_MIN:
+            continue
+        shown = [*chosen, *picked]
+        if float((g.vectors[shown] @ g.vectors[i]).max()) > REDUNDANT:
+            continue
+        unit = _unit(c, g.hits, snapshot)
+        if covered & unit.starts:
+            continue
+        covered |= unit.starts
+        picked.append(i)
+        for hit in dict.fromkeys(h for h, _, _ in unit.parts):
+            spans = [(s, e) for h, s, e in unit.parts if h == hit]
+            out.append(citation_from_hit(numbered + len(out) + 1, g.hits[hit], spans))
+    return out
 
 
 def shown_leading(g: Gathered, i: int, snapshot: Snapshot | None) -> str:

@@ -123,6 +123,10 @@ class Answer(BaseModel):
     language: Lang
     backend: str
     refusal: bool = False
+    more: list[Citation] = Field(
+        default_factory=list,
+        description="Read more: further likely passages, quoted outside the answer's text.",
+    )
     notices: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     analysis: dict[str, Any] = Field(

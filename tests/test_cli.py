@@ -328,6 +328,10 @@ def test_ask_renders_sources(ready: tuple[Path, Path]) -> None:
     out = flat(result.stdout)
     assert "[1]" in out.split("Källor")[0]  # the answer, with its markers, before the sources
     assert "Källor [1] Produktionsinnovation – En väg till framtidssäkrad produktion" in out
+    answer = Answer.model_validate_json(invoke("ask", QUESTION, "--json").stdout)
+    if answer.more:  # under the sources, each quoted with its document
+        assert "Läs mer" in out.split("Källor")[1]
+        assert flat(answer.more[0].quote)[:40] in out.split("Läs mer")[1]
 
 
 @pytest.mark.parametrize(

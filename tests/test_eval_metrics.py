@@ -277,6 +277,14 @@ def test_lead_has_answer() -> None:
     assert m.lead_has_answer("Programmet pågår i 18 månader.", facts, refused=True) == 0.0
 
 
+def test_shown_has_answer_counts_the_read_more_passages() -> None:
+    facts = [["18 månader"]]
+    assert m.shown_has_answer("Robotlyftet ingår. [1]", ["Det pågår i 18 månader."], facts) == 1.0
+    assert m.shown_has_answer("Det pågår i *18 månader*. [1]", [], facts) == 1.0
+    assert m.shown_has_answer("Robotlyftet ingår. [1]", ["DigiLean ingår."], facts) == 0.0
+    assert m.shown_has_answer("", ["Det pågår i 18 månader."], facts, refused=True) == 0.0
+
+
 def test_holds_evidence() -> None:
     evidence = ["Produktionslyftet är ett utvecklingsprogram på 18 månader för små företag"]
     # contains the phrase

@@ -5,6 +5,7 @@ the real embedder for the questions that used to go wrong."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,32 @@ def test_at_most_two_further_sentences_and_none_below_the_bar(assistant: Assista
     assert len(few.sentences) == 1
     many = ask(assistant, q, model(dense=1.0, focus=1.0, extra_min=0.0))
     assert 2 <= len(many.sentences) <= 1 + extractive.MAX_EXTRA + 1  # a lead may bring a list
+
+
+def test_read_more_quotes_the_next_likely_passages_outside_the_answer(
+    assistant: Assistant,
+) -> None:
+    q = "Vad är förnyelse i produktion?"
+    ext = ask(assistant, q, model(dense=1.0, focus=1.0, extra_min=0.999))
+    assert 1 <= len(ext.more) <= extractive.MORE_ITEMS
+    # numbered on from the answer's sources; verbatim from retrieved chunks; never a marker
+    numbers = [c.number for c in ext.citations + ext.more]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert not {c.number for c in ext.more} & set(parse_markers(ext.text))
+    body = ext.text.replace("**", "")
+    for c in ext.more:
+        hit = next(h for h in ext.hits if h.chunk.id == c.chunk_id)
+        assert all(part in hit.chunk.text for part in c.quote.split(" … "))
+        assert c.quote not in body  # not what the answer already shows
+    check_citations(ext)
+    # a passage below MORE_MIN is not offered: every sentence at probability 0.5 - e
+    flat = LinearModel(SENTENCE_FEATURES, (0.0,) * len(SENTENCE_FEATURES), -0.01)
+    unlikely = replace(
+        model(dense=1.0, extra_min=0.999), sentence=flat, ranker=model(dense=1.0).sentence
+    )
+    assert ask(assistant, q, unlikely).more == []
+    # a refusal offers none
+    assert ask(assistant, q, model(refuse=True, focus=1.0)).more == []
 
 
 def test_a_further_sentence_does_not_point_back(assistant: Assistant) -> None:

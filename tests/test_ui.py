@@ -33,7 +33,7 @@ from assistant.ui.feedback import FeedbackPanel
 from assistant.ui.login import LoginThrottle
 from assistant.ui.render import chat_text, render_notices
 from assistant.ui.settings import SettingsPanel
-from assistant.ui.sources import answer_html, render_sources
+from assistant.ui.sources import answer_html, render_more, render_sources
 
 ADMIN_PASSWORD = "admin-lösen"
 QUESTION = "Vilka fyra områden är viktiga för att lyckas med förnyelse i produktion?"
@@ -234,6 +234,17 @@ def test_refusal_sources_are_nearby_passages_without_highlighting() -> None:
     assert "<mark>" not in html
     assert "Närliggande avsnitt" in html and "pr-nearby" in html
     assert "En mening nära frågan." in html
+
+
+def test_read_more_is_its_own_collapsed_list_with_the_passages_highlighted() -> None:
+    passage = "Före. En mening som <b>kanske</b> svarar. Efter."
+    c = _citation(passage, "En mening som <b>kanske</b> svarar.", number=3)
+    html = render_more([c], "sv")
+    assert html.startswith("<details class='pr-sources pr-more'>") and " open" not in html
+    assert "Läs mer: 1 avsnitt till som kan svara på frågan" in html
+    assert "<mark>En mening som &lt;b&gt;kanske&lt;/b&gt; svarar.</mark>" in html
+    assert "Read more: 1 more passages" in render_more([c], "en")
+    assert render_more([], "sv") == ""
 
 
 def test_answer_markers_become_chips() -> None:

@@ -29,6 +29,8 @@ Definitions (the numbers in the report mean exactly this):
 - **lead has answer** (answerable cases): 1 when the answer's first sentence (the lead; the
   first sentence of the answer text when the answer has no sentences) contains a phrase of any
   facts group, else 0; a refused answerable case scores 0. Overall: the mean.
+- **answer or read-more has answer** (answerable cases): the same for the answer's text and
+  its "Läs mer" passages together (what a reader sees without opening a source).
 - **answer length** is ``len(answer.text)`` in characters; overall ``answer_chars_p50`` is the
   median over the answered (not refused) answerable cases.
 - **padding share** (answered answerable cases): the share of answer sentences that hold no
@@ -66,6 +68,7 @@ RETRIEVAL_METRICS: tuple[str, ...] = (
 ANSWER_METRICS: tuple[str, ...] = (
     "fact_coverage",
     "lead_has_answer",
+    "shown_has_answer",
     "answer_chars_p50",
     "padding_share",
     "citation_validity",
@@ -103,6 +106,7 @@ LABELS: dict[str, str] = {
     f"ndcg_at_{NDCG_K}": f"nDCG@{NDCG_K}",
     "fact_coverage": "Fact coverage",
     "lead_has_answer": "Lead has answer",
+    "shown_has_answer": "Answer or read-more has answer",
     "answer_chars_p50": "Answer length p50 (chars)",
     "padding_share": "Padding share",
     "citation_validity": "Citation validity",
@@ -273,6 +277,16 @@ def lead_has_answer(lead: str, facts: Sequence[Sequence[str]], refused: bool = F
     return 1.0 if any(facts_covered(lead, facts)) else 0.0
 
 
+def shown_has_answer(
+    answer_text: str, more: Sequence[str], facts: Sequence[Sequence[str]], refused: bool = False
+) -> float:
+    """1.0 when the answer's text or one of its read-more passages holds a phrase of any
+    facts group; 0.0 otherwise and for a refusal."""
+    if refused:
+        return 0.0
+    return 1.0 if any(any(facts_covered(t, facts)) for t in (answer_text, *more)) else 0.0
+
+
 def _words(normalised: str) -> list[str]:
     return re.findall(r"\w+", normalised)
 
@@ -408,6 +422,7 @@ def aggregate(case_results: Sequence[CaseResult]) -> dict[str, float | None]:
         out[name] = _mean(c.metrics.get(name) for c in answerable)
     out["fact_coverage"] = rates["fact_coverage"]
     out["lead_has_answer"] = rates["lead_has_answer"]
+    out["shown_has_answer"] = rates["shown_has_answer"]
     lengths = [
         v
         for c in answerable
@@ -438,6 +453,7 @@ def answer_rates(case_results: Sequence[CaseResult]) -> dict[str, float | None]:
     return {
         "fact_coverage": _mean(c.metrics.get("fact_coverage") for c in answerable),
         "lead_has_answer": _mean(c.metrics.get("lead_has_answer") for c in answerable),
+        "shown_has_answer": _mean(c.metrics.get("shown_has_answer") for c in answerable),
         "padding_share": _mean(c.metrics.get("padding_share") for c in answerable),
         "refusal_precision": refusal.precision,
         "refusal_recall": refusal.recall,

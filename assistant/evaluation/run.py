@@ -104,6 +104,9 @@ def score_answer(
         values.update(m.retrieval_metrics(gains))
         values["fact_coverage"] = m.fact_coverage(answer.text, case.facts)
         values["lead_has_answer"] = m.lead_has_answer(lead, case.facts, refused=answer.refusal)
+        values["shown_has_answer"] = m.shown_has_answer(
+            answer.text, [c.quote for c in answer.more], case.facts, refused=answer.refusal
+        )
         if not answer.refusal:
             values["answer_chars"] = float(len(answer.text))
             values["padding_share"] = m.padding_share(sentences, case.facts, case.evidence)

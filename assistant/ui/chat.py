@@ -16,7 +16,7 @@ from ..errors import AssistantError
 from ..models import Answer, Turn
 from ..ui_text import EXAMPLES, text
 from .render import chat_text, clean_input, esc, render_notices
-from .sources import answer_html, render_sources
+from .sources import answer_html, render_more, render_sources
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class ChatPanel:
         """The section heading of each cited passage: from the answer's hits, else the index."""
         sections: dict[str, str | None] = {h.chunk.id: h.chunk.section for h in answer.hits}
         snapshot = getattr(self.assistant, "snapshot", None)
-        for c in answer.citations:
+        for c in [*answer.citations, *answer.more]:
             if c.chunk_id not in sections and snapshot is not None:
                 chunk = snapshot.chunks.get(c.chunk_id)
                 sections[c.chunk_id] = chunk.section if chunk else None
@@ -149,7 +149,8 @@ class ChatPanel:
             sections=self._sections(answer),
             refusal=answer.refusal,
         )
-        return f"<div class='pr-answer'>{body}</div>{sources}"
+        more = render_more(answer.more, lang, sections=self._sections(answer))
+        return f"<div class='pr-answer'>{body}</div>{sources}{more}"
 
     def respond(
         self,

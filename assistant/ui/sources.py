@@ -209,6 +209,35 @@ def _excerpt(cites: list[Citation], section: str | None, lang: str, evidence: bo
     )
 
 
+def _cards(
+    citations: Sequence[Citation],
+    lang: str,
+    sections: Mapping[str, str | None],
+    evidence: bool,
+) -> list[str]:
+    """One card per document, one excerpt per cited passage."""
+    docs: dict[str, list[Citation]] = {}
+    for c in citations:
+        docs.setdefault(c.doc_id, []).append(c)
+    cards = []
+    for cites in docs.values():
+        c0 = cites[0]
+        meta = [c0.organisation or "", c0.date or text(lang, "no_date")]
+        by_chunk: dict[str, list[Citation]] = {}
+        for c in cites:
+            by_chunk.setdefault(c.chunk_id, []).append(c)
+        excerpts = "".join(
+            _excerpt(group, sections.get(chunk_id), lang, evidence=evidence)
+            for chunk_id, group in by_chunk.items()
+        )
+        cards.append(
+            f"<div class='pr-source'><div class='pr-source-head'>{esc(plain(c0.title))}</div>"
+            f"<div class='pr-meta'>{esc(' · '.join(m for m in meta if m))}</div>"
+            f"{excerpts}</div>"
+        )
+    return cards
+
+
 def render_sources(
     citations: Sequence[Citation],
     lang: str,
@@ -222,30 +251,26 @@ def render_sources(
     excerpt per cited passage. ``sections`` maps chunk ids to section headings."""
     if not citations:
         return ""
-    sections = sections or {}
-    docs: dict[str, list[Citation]] = {}
-    for c in citations:
-        docs.setdefault(c.doc_id, []).append(c)
-    cards = []
-    for cites in docs.values():
-        c0 = cites[0]
-        meta = [c0.organisation or "", c0.date or text(lang, "no_date")]
-        by_chunk: dict[str, list[Citation]] = {}
-        for c in cites:
-            by_chunk.setdefault(c.chunk_id, []).append(c)
-        excerpts = "".join(
-            _excerpt(group, sections.get(chunk_id), lang, evidence=not refusal)
-            for chunk_id, group in by_chunk.items()
-        )
-        cards.append(
-            f"<div class='pr-source'><div class='pr-source-head'>{esc(plain(c0.title))}</div>"
-            f"<div class='pr-meta'>{esc(' · '.join(m for m in meta if m))}</div>"
-            f"{excerpts}</div>"
-        )
+    cards = _cards(citations, lang, sections or {}, evidence=not refusal)
     key = "nearby" if refusal else "sources"
-    summary = text(lang, f"{key}_summary", n=len(docs))
+    summary = text(lang, f"{key}_summary", n=len(cards))
     return (
         f"<details class='pr-sources pr-a{esc(answer_key)}{' pr-nearby' if refusal else ''}'"
         f"{' open' if open_ else ''}>"
         f"<summary>{esc(summary)}</summary>{''.join(cards)}</details>"
+    )
+
+
+def render_more(
+    more: Sequence[Citation], lang: str, *, sections: Mapping[str, str | None] | None = None
+) -> str:
+    """An answer's "Läs mer": further passages that may answer the question (collapsed),
+    each with its sentences highlighted, like the sources."""
+    if not more:
+        return ""
+    cards = _cards(more, lang, sections or {}, evidence=True)
+    summary = text(lang, "more_summary", n=len(more))
+    return (
+        f"<details class='pr-sources pr-more'><summary>{esc(summary)}</summary>"
+        f"{''.join(cards)}</details>"
     )
