@@ -240,7 +240,7 @@ def test_read_more_is_its_own_collapsed_list_with_the_passages_highlighted() -> 
     passage = "Före. En mening som <b>kanske</b> svarar. Efter."
     c = _citation(passage, "En mening som <b>kanske</b> svarar.", number=3)
     html = render_more([c], "sv")
-    assert html.startswith("<details class='pr-sources pr-more'>") and " open" not in html
+    assert html.startswith("<details class='pr-readmore'>") and " open" not in html
     assert "Läs mer: 1 avsnitt till som kan svara på frågan" in html
     assert "<mark>En mening som &lt;b&gt;kanske&lt;/b&gt; svarar.</mark>" in html
     assert "Read more: 1 more passages" in render_more([c], "en")

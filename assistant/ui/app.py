@@ -43,8 +43,11 @@ CSS = """
   padding: 0 0.3em; margin: 0 0.1em; font-size: 0.85em; line-height: 1.4; cursor: pointer;
   color: var(--color-accent); background: transparent; font-weight: 600; }
 .pr-chip:hover, .pr-chip:focus-visible { background: var(--color-accent); color: #fff; }
-details.pr-sources { margin-top: 0.6rem; font-size: 0.92rem; line-height: 1.5; }
+details.pr-sources, details.pr-readmore { margin-top: 0.6rem; font-size: 0.92rem;
+  line-height: 1.5; }
 details.pr-sources > summary { cursor: pointer; font-weight: 600; color: var(--color-accent); }
+details.pr-readmore > summary { cursor: pointer; font-weight: 600;
+  color: var(--body-text-color-subdued); }
 details.pr-nearby > summary { color: var(--body-text-color-subdued); }
 .pr-source { border: 1px solid var(--border-color-primary); border-radius: 8px;
   padding: 0.5rem 0.7rem; margin: 0.5rem 0; background: var(--background-fill-primary); }

@@ -271,6 +271,5 @@ def render_more(
     cards = _cards(more, lang, sections or {}, evidence=True)
     summary = text(lang, "more_summary", n=len(more))
     return (
-        f"<details class='pr-sources pr-more'><summary>{esc(summary)}</summary>"
-        f"{''.join(cards)}</details>"
+        f"<details class='pr-readmore'><summary>{esc(summary)}</summary>{''.join(cards)}</details>"
     )
