@@ -624,6 +624,7 @@ def _read_more(
     repeat of what is, each quoted as shown (a sentence that points back with the one before
     it), at most ``MORE_ITEMS``. On dev, when the answer's text held no expected fact, these
     two held one in 14 of 29 cases."""
+    covered = set(covered)
     picked: list[int] = []
     out: list[Citation] = []
     for i in order:

@@ -142,14 +142,11 @@ class ChatPanel:
         """An answer as the chat shows it: the text with its markers as chips, and its own
         sources (collapsed) under it."""
         body = answer_html(answer.text, answer.citations, key)
+        sections = self._sections(answer)
         sources = render_sources(
-            answer.citations,
-            lang,
-            answer_key=key,
-            sections=self._sections(answer),
-            refusal=answer.refusal,
+            answer.citations, lang, answer_key=key, sections=sections, refusal=answer.refusal
         )
-        more = render_more(answer.more, lang, sections=self._sections(answer))
+        more = render_more(answer.more, lang, sections=sections)
         return f"<div class='pr-answer'>{body}</div>{sources}{more}"
 
     def respond(
