@@ -101,8 +101,8 @@ TEXT: dict[str, dict[str, str]] = {
         "hann beräknas sparas och återanvänds nästa gång.",
         "no_files": "Välj en eller flera filer först.",
         "status_line": "{documents} dokument, {chunks} avsnitt indexerade.",
-        "status_stale": "Dokumentmappen har ändrats sedan senaste indexeringen: "
-        "tryck på Indexera om alla dokument.",
+        "status_stale": "Indexet är inaktuellt (dokumentmappen eller textanalysen har ändrats "
+        "sedan senaste indexeringen): tryck på Indexera om alla dokument.",
         "stage_load": "Läser dokument",
         "stage_embed": "Beräknar inbäddningar",
         "stage_sentences": "Förbereder meningar",
@@ -230,8 +230,8 @@ TEXT: dict[str, dict[str, str]] = {
         "already computed is kept and reused next time.",
         "no_files": "Choose one or more files first.",
         "status_line": "{documents} documents, {chunks} passages indexed.",
-        "status_stale": "The documents folder has changed since the last indexing: press "
-        "Re-index all documents.",
+        "status_stale": "The index is out of date (the documents folder or the text analysis "
+        "changed since the last indexing): press Re-index all documents.",
         "stage_load": "Reading documents",
         "stage_embed": "Computing embeddings",
         "stage_sentences": "Preparing sentences",
