@@ -137,6 +137,11 @@ def ingest_summary(report: IngestReport, documents: int) -> str:
     if failed:
         also = f"; {unchanged}" if report.unchanged else ""
         return f"Nothing indexed: {unreadable}{also}. {held}"
+    if report.reanalysed:
+        return (
+            f"Terms analysed again for the new text analyser: {unchanged}, nothing embedded "
+            f"({report.seconds:.1f} s). {held}"
+        )
     return f"Nothing to do: {unchanged} ({report.seconds:.1f} s). {held}"
 
 

@@ -186,6 +186,7 @@ def ingest(
             old.tokens = {cid: analyzer.index_tokens(c.text) for cid, c in old.chunks.items()}
             old.analyser = ANALYSER_VERSION
         report, new = _plan(settings, old, paths, progress)
+        report.reanalysed = reanalyse and bool(old.chunks)
         misses_before = embeddings.misses
         live_ids = set(new.chunks)
         in_store = store.ids()

@@ -160,6 +160,9 @@ class IngestReport(BaseModel):
     failures: list[LoadFailure] = Field(default_factory=list)
     chunks: int = 0
     embedded: int = Field(0, description="Passages that had to be embedded (cache misses).")
+    reanalysed: bool = Field(
+        False, description="The index's terms were made again by a newer text analyser."
+    )
     seconds: float = 0.0
 
     @property

@@ -15,12 +15,13 @@ import numpy as np
 import pytest
 
 from assistant import index
+from assistant.cli import ingest_summary
 from assistant.config import REPO_ROOT, Settings
 from assistant.core import Assistant
 from assistant.embeddings import CachedEmbeddings, FakeEmbeddings
 from assistant.index import Snapshot, idf_of
 from assistant.ingest import answer_sentences, ingest, is_stale
-from assistant.models import Chunk
+from assistant.models import Chunk, IngestReport
 from assistant.retrieve import Retriever
 from assistant.store import VectorStore
 
@@ -430,12 +431,12 @@ def _built_then_as_older(
     return s, built, vdir
 
 
-def _ingest_without_embedding(s: Settings) -> Snapshot:
+def _ingest_without_embedding(s: Settings) -> tuple[IngestReport, Snapshot]:
     inner = FakeEmbeddings()
     emb, store = _parts(s, inner)
     report, new = ingest(s, emb, store)
     assert not report.changed and inner.calls == []  # nothing read or embedded again
-    return new
+    return report, new
 
 
 def test_an_index_of_the_previous_format_serves_until_ingest_rewrites_it(
@@ -450,8 +451,9 @@ def test_an_index_of_the_previous_format_serves_until_ingest_rewrites_it(
     (vdir / "tokens.jsonl").unlink()
     old = Snapshot.load(s.index_dir)
     assert dict(old.chunks) == dict(built.chunks) and old.idf == pytest.approx(built.idf)
-    new = _ingest_without_embedding(s)
+    report, new = _ingest_without_embedding(s)
     assert new.version_dir != vdir and Snapshot.load(s.index_dir).format == 2
+    assert not report.reanalysed
 
 
 def test_an_index_of_an_older_analyser_is_stale_and_ingest_analyses_it_again(
@@ -468,7 +470,8 @@ def test_an_index_of_an_older_analyser_is_stale_and_ingest_analyses_it_again(
             f.write(json.dumps([cid, toks]) + "\n")
     old = Snapshot.load(s.index_dir)
     assert old.analyser == 1 and is_stale(s, old)
-    new = _ingest_without_embedding(s)
+    report, new = _ingest_without_embedding(s)
+    assert report.reanalysed and "analysed again" in ingest_summary(report, len(new.documents))
     loaded = Snapshot.load(s.index_dir)
     assert loaded.analyser == 2 and not is_stale(s, loaded)
     assert loaded.tokens == built.tokens and loaded.idf == pytest.approx(built.idf)
