@@ -69,7 +69,7 @@ SENTENCE_FEATURES = (
     "anaphora",  # the sentence opens by pointing back ("Även här", "Deras", "Detta")
     "list_intro",  # a list question and the sentence announces a list
     "rank",  # 1 / (1 + retrieval rank of its chunk)
-    "short",  # a short line of its own (byline, caption), for untyped questions
+    "short",  # under 60 characters (headings, bylines), for untyped questions
 )
 REFUSAL_FEATURES = (
     "best",  # the best candidate's logit
@@ -442,27 +442,11 @@ def gather(
         f[idx["anaphora"]] = float(is_anaphoric(c.text))
         f[idx["list_intro"]] = float(q.kind == "list" and bool(_LIST_INTRO.search(c.text)))
         f[idx["rank"]] = 1.0 / (1 + hits[c.hit].rank)
-        f[idx["short"]] = float(not q.typed and _own_short_line(c, snapshot))
+        f[idx["short"]] = float(len(c.text) < SHORT and not q.typed)
     g = Gathered(q, hits, cands, vecs)
     if model is not None:
         score(g, model, vocabulary)
     return g
-
-
-def _own_short_line(c: Candidate, snapshot: Snapshot | None) -> bool:
-    """A short line that stands alone: a byline ("Ledare · Birgitta Öjmertz · …") or a
-    caption ("Produktionslyftets programdirektör Birgitta Öjmertz."). A short sentence inside
-    a paragraph ("Det räcker inte att bara finslipa …") or a list item's title answers like
-    any other; e5 likes short lines that name what the question names, and on dev a line of
-    its own led four untyped questions it did not answer."""
-    if len(c.text) >= SHORT or c.item is not None:
-        return False
-    if snapshot is None:
-        return True
-    text = snapshot.doc_text(c.doc_id)
-    before = text[: c.doc_start].rstrip(" \t")
-    after = text[c.doc_start + len(c.text) :].lstrip(" \t")
-    return before[-1:] in ("", "\n") and after[:1] in ("", "\n")
 
 
 def score(g: Gathered, model: AnswerModel, vocabulary: Mapping[str, float]) -> None:

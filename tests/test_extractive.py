@@ -450,26 +450,3 @@ def test_a_shown_sentence_has_no_quotation_mark_without_its_partner(
     sentence: str, shown: str
 ) -> None:
     assert extractive._display(sentence) == shown
-
-
-def test_only_a_short_line_of_its_own_counts_as_a_byline_or_caption() -> None:
-    text = (
-        "# Samverkan\n\nLedare · Birgitta Öjmertz · Programdirektör · 2019-12-20\n\n"
-        "Produktionslyftets programdirektör Birgitta Öjmertz.\n\n"
-        "Det räcker inte. Vi måste våga tänka om radikalt och tänka nytt även i produktion.\n\n"
-        "1. Gör produktionsinnovation till en strategisk fråga. Det är viktigt.\n"
-    )
-    doc = _OneDocument(text, "h")
-
-    def cand(sentence: str, item: int | None = None) -> extractive.Candidate:
-        at = text.index(sentence)
-        return extractive.Candidate(0, at, at + len(sentence), sentence, "d", at, item=item)
-
-    own = extractive._own_short_line
-    assert own(cand("Ledare · Birgitta Öjmertz · Programdirektör · 2019-12-20"), doc)  # type: ignore[arg-type]
-    assert own(cand("Produktionslyftets programdirektör Birgitta Öjmertz."), doc)  # type: ignore[arg-type]
-    assert not own(cand("Det räcker inte."), doc)  # type: ignore[arg-type]  # in a paragraph
-    title = "1. Gör produktionsinnovation till en strategisk fråga."
-    assert not own(cand(title, item=1), doc)  # type: ignore[arg-type]  # an item's title
-    long = "Vi måste våga tänka om radikalt och tänka nytt även i produktion."
-    assert not own(cand(long), doc)  # type: ignore[arg-type]
