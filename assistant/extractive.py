@@ -531,7 +531,7 @@ def answer(
     g = gather(question, lang, query_vector, hits, embeddings, idf, snapshot, model, asked)
     analysis = g.question.as_dict()
     if not g.candidates:
-        return _refusal(g, lang, analysis)
+        return _refusal(g, lang, analysis, snapshot)
     p_refuse = refusal_probability(g, model)
     analysis["refusal_probability"] = round(p_refuse, 4)
     threshold = model.refusal_threshold if refusal_threshold is None else refusal_threshold
@@ -540,7 +540,7 @@ def answer(
         analysis["unmet_relation"] = unmet
     # a threshold of 1 or more turns refusals off, the rule included
     if p_refuse > threshold or (unmet is not None and threshold < 1.0):
-        return _refusal(g, lang, analysis)
+        return _refusal(g, lang, analysis, snapshot)
     return compose(g, model, lang, snapshot, analysis)
 
 
@@ -906,17 +906,24 @@ def _source_line(cite: Citation) -> str:
     return f"- [{cite.number}] {cite.title}" + (f" ({origin})" if origin else "")
 
 
-def _refusal(g: Gathered, lang: Lang, analysis: dict[str, Any]) -> Extract:
+def _refusal(
+    g: Gathered, lang: Lang, analysis: dict[str, Any], snapshot: Snapshot | None = None
+) -> Extract:
     """An honest "the documents don't say", with the one sentence that comes closest (quoted,
-    with its source) and the other documents near the question."""
+    with its source; one that points back, "Även detta är …", with the sentence before it)
+    and the other documents near the question."""
     hits = g.hits
     lines = [REFUSAL[lang]]
     cites: list[Citation] = []
     if g.candidates:
         best = max(g.candidates, key=lambda c: (c.order, -hits[c.hit].rank))
-        cites.append(citation_from_hit(1, hits[best.hit], [(best.start, best.end)]))
+        unit = _unit(best, hits, snapshot)
+        for hit in dict.fromkeys(h for h, _, _ in unit.parts):
+            spans = [(s, e) for h, s, e in unit.parts if h == hit]
+            cites.append(citation_from_hit(len(cites) + 1, hits[hit], spans))
         lines[0] += " " + NEAREST[lang]
-        lines.append(f"> {_display(best.text)} [1]")
+        numbers = ", ".join(str(c.number) for c in cites)
+        lines.append(f"> {_display(unit.text)} [{numbers}]")
         others = [h for h in _one_per_doc(hits) if h.chunk.doc_id != best.doc_id][:2]
     else:
         others = _one_per_doc(hits)[:3]

@@ -4,6 +4,7 @@ the real embedder for the questions that used to go wrong."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -282,6 +283,20 @@ def test_a_refusal_quotes_what_the_documents_do_say(assistant: Assistant) -> Non
     assert lines[1].startswith("> ") and lines[1].endswith("[1]")
     quoted = lines[1][2:-4]
     assert ext.citations[0].quote.replace("\n", " ") == quoted or quoted in ext.citations[0].passage
+    check_citations(ext)
+
+
+def test_a_refusal_quotes_a_nearest_sentence_that_points_back_with_the_one_before_it(
+    assistant: Assistant,
+) -> None:
+    q = "Vad gör Produktionslyftet med IUC-bolagen?"
+    ext = ask(assistant, q, model(refuse=True, anaphora=5.0, focus=0.5))
+    assert ext.refusal
+    quoted = ext.text.split("\n")[1]
+    assert quoted.startswith("> ")
+    body = quoted[2 : quoted.rindex(" [")]
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", body) if p]
+    assert len(parts) >= 2 and is_anaphoric(parts[-1]) and not is_anaphoric(parts[0]), body
     check_citations(ext)
 
 
