@@ -929,6 +929,7 @@ def _refusal(
         others = _one_per_doc(hits)[:3]
     more = [citation_from_hit(len(cites) + n, h, []) for n, h in enumerate(others, 1)]
     if more:
-        lines.append(ALSO[lang])
+        # a blank line ends the quote: Markdown would carry a following line into it
+        lines += ["", ALSO[lang]] if cites else [ALSO[lang]]
         lines += [_source_line(c) for c in more]
     return Extract("\n".join(lines), [], cites + more, True, hits, analysis)

@@ -219,10 +219,13 @@ def test_weak_support_is_refused_with_the_closest_sources(
     assert lines[0] == extractive.REFUSAL[lang] + " " + extractive.NEAREST[lang]
     assert lines[1].startswith("> ") and lines[1].endswith(" [1]")
     assert answer.citations[0].quote.split()[:3] == lines[1][2:].split()[:3]
-    # then the other documents near the question, one line each
+    # then, after a blank line that ends the quote, the other documents near the question, one
+    # line each
     assert 1 <= len(answer.citations) <= 3
     assert len({c.doc_id for c in answer.citations}) == len(answer.citations)  # one per document
-    for line, c in zip(lines[3:], answer.citations[1:], strict=True):
+    if len(answer.citations) > 1:
+        assert lines[2:4] == ["", extractive.ALSO[lang]]
+    for line, c in zip(lines[4:], answer.citations[1:], strict=True):
         assert line.startswith(f"- [{c.number}] {c.title}")
     assert answer.sentences == []
     assert_valid_citations(answer)

@@ -281,6 +281,8 @@ def test_a_refusal_quotes_what_the_documents_do_say(assistant: Assistant) -> Non
     lines = ext.text.split("\n")
     assert lines[0].startswith(extractive.REFUSAL["sv"])
     assert lines[1].startswith("> ") and lines[1].endswith("[1]")
+    # the other sources after a blank line: Markdown would carry a next line into the quote
+    assert lines[2:4] == ["", extractive.ALSO["sv"]]
     quoted = lines[1][2:-4]
     assert ext.citations[0].quote.replace("\n", " ") == quoted or quoted in ext.citations[0].passage
     check_citations(ext)
