@@ -641,10 +641,20 @@ def _read_more(
             continue
         covered |= unit.starts
         picked.append(i)
-        for hit in dict.fromkeys(h for h, _, _ in unit.parts):
-            spans = [(s, e) for h, s, e in unit.parts if h == hit]
-            out.append(citation_from_hit(numbered + len(out) + 1, g.hits[hit], spans))
+        out += _unit_citations(unit, g.hits, numbered + len(out) + 1)
     return out
+
+
+def _unit_citations(unit: _Unit, hits: list[Hit], first: int) -> list[Citation]:
+    """A unit quoted on its own, numbered from ``first``: one citation per chunk it lies in
+    (a sentence that points back may start in the chunk before)."""
+    by_hit: dict[int, list[tuple[int, int]]] = {}
+    for hit, s, e in unit.parts:
+        by_hit.setdefault(hit, []).append((s, e))
+    return [
+        citation_from_hit(n, hits[hit], spans)
+        for n, (hit, spans) in enumerate(by_hit.items(), first)
+    ]
 
 
 def shown_leading(g: Gathered, i: int, snapshot: Snapshot | None) -> str:
@@ -918,9 +928,7 @@ def _refusal(
     if g.candidates:
         best = max(g.candidates, key=lambda c: (c.order, -hits[c.hit].rank))
         unit = _unit(best, hits, snapshot)
-        for hit in dict.fromkeys(h for h, _, _ in unit.parts):
-            spans = [(s, e) for h, s, e in unit.parts if h == hit]
-            cites.append(citation_from_hit(len(cites) + 1, hits[hit], spans))
+        cites = _unit_citations(unit, hits, 1)
         lines[0] += " " + NEAREST[lang]
         numbers = ", ".join(str(c.number) for c in cites)
         lines.append(f"> {_display(unit.text)} [{numbers}]")
