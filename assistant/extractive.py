@@ -429,7 +429,7 @@ def gather(
                 1.0, sum(weight(t) for t in terms_expanded & words) / terms_weight
             )
         if q.typed:
-            found = kind_span(q.kind, c.text, q.names) is not None
+            found = kind_span(q.kind, c.text, q.names, q.phrases) is not None
             f[idx["kind"]], f[idx["kind_absent"]] = float(found), float(not found)
         if q.kind in CUED:
             f[idx["cue"]] = float(has_cue(q.kind, c.text))
@@ -880,7 +880,7 @@ def _render(
 
 
 def _emphasise(text: str, q: Question) -> str:
-    span = kind_span(q.kind, text, q.names)
+    span = kind_span(q.kind, text, q.names, q.phrases)
     if span is None:
         return text
     a, b = span

@@ -33,6 +33,7 @@ AskedKind = Literal[
     "duration",
     "amount",
     "count",
+    "frequency",
     "contact",
     "list",
     "item",
@@ -45,7 +46,17 @@ AskedKind = Literal[
 Relation = Literal["part_of", "led_by", "funds", "funding_to_asker", "joining"]
 # kinds whose answer is a recognisable piece of text (a name, a number, a date)
 TYPED: frozenset[str] = frozenset(
-    {"person", "organisation", "place", "time", "duration", "amount", "count", "contact"}
+    {
+        "person",
+        "organisation",
+        "place",
+        "time",
+        "duration",
+        "amount",
+        "count",
+        "frequency",
+        "contact",
+    }
 )
 # kinds whose answer is a way of saying things (a definition, a reason, advice)
 CUED: frozenset[str] = frozenset({"definition", "reason", "how"})
@@ -72,6 +83,14 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         ),
     ),
     (
+        "frequency",
+        re.compile(
+            r"\b(hur ofta|hur många gånger (per|i|om)|med vilken frekvens|vilken frekvens|"
+            r"how often|how frequently|how many times (a|per|each)|at what frequency)\b",
+            _I,
+        ),
+    ),
+    (
         "duration",
         re.compile(
             r"\b(hur länge|hur lång tid|under hur lång|hur många (månader|år|veckor|dagar)|"
@@ -90,13 +109,29 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             r"what are the (costs|fees)|"
             # a share: "Med hur många procent …?", "… ökat i procent?", "By what percentage …?"
             r"i procent|hur många procent|med hur mycket|by how much|how many per ?cent|"
-            r"what percentage|by what percentage)\b",
+            r"what percentage|by what percentage|"
+            # a size or a change in size: "Hur stort är bidraget?", "Hur mycket ökade
+            # omsättningen?", "Vilken lön …?", "How much did sales grow?"
+            r"hur stor(t|a)? (är|var|blir|blev) (\w+ )?(bidrag|budget|kostnad|avgift|pris|"
+            r"ersättning|lön|omsättning|vinst|summa|belopp|anslag|finansiering)\w*|"
+            r"hur stor (del|andel)|hur mycket (har \w+ )?(ökade|ökat|minskade|minskat|växte|"
+            r"vuxit|steg|stigit|sjönk|sjunkit|tjänar|betalar)|"
+            r"vilken (lön|budget|ersättning|avgift|kostnad|omsättning)|"
+            r"how much (did|has|have|does|do) .{1,40}? (increase|decrease|grow|rise|fall|drop|"
+            r"earn|pay)|how (large|big) is the (grant|budget|fee|salary|funding)|"
+            r"what (salary|budget|fee|share of the cost))\b",
             _I,
         ),
     ),
     (
         "count",
-        re.compile(r"\b(hur många|hur stort antal|antalet|how many|what number of)\b", _I),
+        re.compile(
+            # "antalet" asks for a number only as "Vad är antalet …?", not "Vad hände med
+            # antalet anställda?"
+            r"\b(hur många|hur stort antal|hur stort är antalet|vad är antalet|how many|"
+            r"what number of|what is the number of)\b",
+            _I,
+        ),
     ),
     (
         "time",
@@ -294,6 +329,7 @@ _CONTEXT_SENTENCE = re.compile(
 # "… i Småland", "… från Västergötland", "… at Volvo": a capitalised word after a preposition
 _INCIDENTAL_PLACE = re.compile(r"\b(i|på|utanför|in|at|near)\s+([A-ZÅÄÖ][\wåäö-]+)")
 _CAPITALISED = re.compile(r"(?<![\w-])([A-ZÅÄÖ][\wÅÄÖåäö.:-]*\d*)")
+_NAME_PHRASE = re.compile(r"(?<![\w-])([A-ZÅÄÖ][\wÅÄÖåäö.:-]*\d*)(\s+[A-ZÅÄÖ][\wÅÄÖåäö.:-]*\d*)+")
 _KIND_NOUN = re.compile(
     rf"\b((vilken|vilket|vilka|which|what)\s+\w+|(det|den|the)\s+({_ORDINAL_WORD})\s+\w+|"
     rf"({_ORDINAL_WORD})\s+\w+)",
@@ -313,6 +349,8 @@ class Question:
     ordinal: int | None = None
     relation: Relation | None = None
     names: tuple[str, ...] = field(default_factory=tuple)  # capitalised words in the focus
+    # names of several words, as written ("RISE IVF", "Smart Maintenance")
+    phrases: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def typed(self) -> bool:
@@ -351,7 +389,16 @@ def _split_context(text: str) -> tuple[str, str]:
     return context, sentence
 
 
+# "Vem är Birgitta Öjmertz?" asks what the named person is (a role, a description), not for a
+# name: the answer is a definition of the name
+_WHO_IS_NAME = re.compile(
+    r"^\W*(?i:(och |and )?(vem|who)\s+(är|var|is|was))\s+([A-ZÅÄÖ][\wÅÄÖåäöé.-]*\s*){1,4}\?*\s*$"
+)
+
+
 def _kind(sentence: str) -> AskedKind:
+    if _WHO_IS_NAME.match(sentence):
+        return "definition"
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(sentence):
             return "organisation" if kind == "funds_who" else kind  # type: ignore[comparison-overlap]
@@ -407,6 +454,11 @@ def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) ->
         for m in _CAPITALISED.finditer(focus_text)
         if m.start() > 0 and m.group(1).lower().rstrip(".:?") not in _QUESTION_WORDS
     )
+    phrases = tuple(
+        m.group(0).rstrip(".:?")
+        for m in _NAME_PHRASE.finditer(focus_text)
+        if m.start() > 0 and m.group(1).lower() not in _QUESTION_WORDS
+    )
     analyzer = get_analyzer()
     focus = " ".join(words)
     tokens = tuple(dict.fromkeys(analyzer.index_tokens(focus)))
@@ -420,6 +472,7 @@ def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) ->
         ordinal=ordinal,
         relation=relation,
         names=names,
+        phrases=phrases,
     )
 
 
@@ -441,6 +494,18 @@ _AMOUNT = re.compile(
     r"\d[\d ,.]*\s?(kr|kronor|sek|msek|mkr|miljoner|miljarder|euro|eur|€|\$|usd)\b|[€$]\s?\d|"
     # a share: "med 12 %", "15 procent", "12 percent"
     r"\d[\d,.]*\s?(%|procent\b|percent\b)",
+    _I,
+)
+# how often: "varje vecka", "två gånger per år", "en gång i månaden", "sällan", "weekly"
+_FREQUENCY = re.compile(
+    r"\b(varje|var|varannan|varannat|every|each)\s+(dag|vecka|månad|kvartal|år|termin|"
+    r"day|week|month|quarter|year)\w*|"
+    rf"\b({_NUMBER_WORDS}|en|ett|once|twice)\s+(gång|gånger|times?)\s+(per|i|om|a|an|each)\b|"
+    r"\b(per|a)\s+(dag|vecka|månad|kvartal|år|day|week|month|quarter|year)\b|"
+    r"\b(dagligen|veckovis|månadsvis|kvartalsvis|årligen|regelbundet|regelbundna|löpande|"
+    r"kontinuerligt|ständigt|ständiga|sällan|ofta|alltid|aldrig|once|twice|daily|weekly|"
+    r"monthly|quarterly|yearly|annually|regularly|continuously|constantly|rarely|seldom|often|"
+    r"always|never)\b",
     _I,
 )
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
@@ -532,7 +597,9 @@ _CLAUSE_END = re.compile(r"[,;:()–—]|\s-\s|[.!?](?=\s)")
 _JOINED = re.compile(r",\s*(?:(?:och|and|samt)\s+)?|\s+(?:och|and|samt|&)\s+")
 
 
-def kind_span(kind: str, sentence: str, asked: Sequence[str] = ()) -> tuple[int, int] | None:
+def kind_span(
+    kind: str, sentence: str, asked: Sequence[str] = (), phrases: Sequence[str] = ()
+) -> tuple[int, int] | None:
     """Where ``sentence`` holds an answer of the asked ``kind`` (typed kinds only), or None.
     A name the question itself holds (``asked``) is what it asks about, not an answer: "Vem
     finansierar Produktion2030?" is not answered by a sentence naming only Produktion2030.
@@ -541,23 +608,35 @@ def kind_span(kind: str, sentence: str, asked: Sequence[str] = ()) -> tuple[int,
     clause that mentions it, else the first: "… i samarbete med Produktion2030,
     startprogrammet Go Global i samarbete med … LIGHTer" answers "Vilket program samarbetar
     man med i Go Global?" with LIGHTer. Names joined to it ("VINNOVA,
-    Energimyndigheten och Formas") are part of the answer."""
+    Energimyndigheten och Formas") are part of the answer. ``phrases`` are the question's
+    names of several words: their words count as asked only where the whole name stands."""
     if kind in _NAMED:
         if kind == "person" and not _PERSON_CUE.search(sentence):
             return None
-        named = [a.lower() for a in asked if a]
+        # a word of a name of several words ("RISE" of "RISE IVF") is the asked name only
+        # where the whole name stands: "RISE IVF är en del av RISE" answers with "RISE"
+        in_phrase = {w.lower() for p in phrases for w in p.split()}
+        named = [a.lower() for a in asked if a and a.lower() not in in_phrase]
+        mentions = [
+            m.span()
+            for p in phrases
+            for m in re.finditer(rf"\b{re.escape(p)}\w*", sentence, re.IGNORECASE)
+        ]
 
-        def is_asked(found: str) -> bool:
-            found = found.strip().lower()
+        def is_asked(m: re.Match[str]) -> bool:
+            a, b = m.span()
+            if any(a < e and s < b for s, e in mentions):
+                return True
+            found = m.group(0).strip().lower()
             return any(found.startswith(n) or n.startswith(found) for n in named)
 
         pattern = _NAMED[kind]
-        spans = [m.span() for m in pattern.finditer(sentence) if not is_asked(m.group(0))]
+        spans = [m.span() for m in pattern.finditer(sentence) if not is_asked(m)]
         if not spans:
             return None
         a, b = _nearest(sentence, spans, asked) or spans[0]
         while (link := _JOINED.match(sentence, b)) and (
-            (more := pattern.match(sentence, link.end())) and not is_asked(more.group(0))
+            (more := pattern.match(sentence, link.end())) and not is_asked(more)
         ):
             b = more.end()
         return a, b
@@ -572,6 +651,8 @@ def kind_span(kind: str, sentence: str, asked: Sequence[str] = ()) -> tuple[int,
         plain = _NAMED_VERSION.sub(lambda m: " " * len(m.group(0)), sentence)
         plain = _YEAR.sub("    ", plain)
         match = _COUNT.search(plain)
+    elif kind == "frequency":
+        match = _FREQUENCY.search(sentence)
     elif kind == "contact":
         match = _CONTACT.search(sentence)
     return match.span() if match else None

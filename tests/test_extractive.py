@@ -352,6 +352,12 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         # English words the glossary now carries to the Swedish text ("need", "focus")
         ("Why do manufacturing companies need to renew their production?", "krävs också"),
         ("Why do product development and production focus on different things?", "fokuserar"),
+        # who a named person is asks for her role, not for a name other than hers: refused
+        ("Vem är Birgitta Öjmertz?", "programdirektör"),
+        # "RISE" of the asked "RISE IVF" answers where it stands alone: refused
+        ("Vilken organisation tillhör RISE IVF idag?", "en del av RISE"),
+        # "antalet" without asking for a number: was taken for "how many", and refused
+        ("Vad hände med antalet anställda i företagen?", "blivit färre"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(
@@ -361,6 +367,21 @@ def test_questions_that_used_to_quote_the_wrong_sentence(
     assert not answer.refusal
     assert in_lead in answer.sentences[0].text
     assert len(answer.text) <= 700
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        # how often, how much a sum grew: the documents name the things, never the figure
+        "How often do the Produktionslyftet coaches visit a company?",
+        "Hur mycket ökade omsättningen hos företagen i Produktionslyftet?",
+    ],
+)
+def test_questions_that_used_to_be_answered_with_a_sentence_that_lacks_the_asked_kind(
+    real: Assistant, question: str
+) -> None:
+    assert real.ask(question).refusal
 
 
 @pytest.mark.slow

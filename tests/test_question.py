@@ -32,6 +32,7 @@ KINDS = {
         ("Vad heter programchefen för Produktion2030?", "sv"),
         ("Who wrote the leader?", "en"),
         ("Who is the programme director?", "en"),
+        ("Who is the CEO of RISE?", "en"),
     ],
     "time": [
         ("När publicerades ledaren?", "sv"),
@@ -49,6 +50,7 @@ KINDS = {
         ("Hur många områden har ramverket?", "sv"),
         ("Hur många företag deltog?", "sv"),
         ("How many areas does the framework have?", "en"),
+        ("Vad är antalet deltagare i coachkursen?", "sv"),
     ],
     "amount": [
         ("Med hur många procent ökade lönsamheten?", "sv"),
@@ -58,6 +60,19 @@ KINDS = {
         ("Hur mycket kostar coachkursen?", "sv"),
         ("What does the start programme cost?", "en"),
         ("How much does it cost to join?", "en"),
+        # a size, or a change in size
+        ("Hur stort är Tillväxtverkets bidrag till Produktionslyftet?", "sv"),
+        ("Hur mycket ökade omsättningen hos företagen?", "sv"),
+        ("Hur stor del av kostnaden betalar företaget själv?", "sv"),
+        ("Vilken lön har en Lean-coach?", "sv"),
+        ("How much did sales increase?", "en"),
+        ("How large is the grant for 2020?", "en"),
+    ],
+    "frequency": [
+        ("Hur ofta träffas coacherna och företagen?", "sv"),
+        ("Hur många gånger per år följs företagen upp?", "sv"),
+        ("How often do the coaches visit a company?", "en"),
+        ("How many times a year is the log published?", "en"),
     ],
     "contact": [
         ("Vilket telefonnummer har Produktionslyftet?", "sv"),
@@ -92,6 +107,9 @@ KINDS = {
         ("Berätta om Produktionslyftet 4.0.", "sv"),
         ("What is ambidexterity?", "en"),
         ("What does exploit mean?", "en"),
+        # who a named person is: a role or a description, not a name
+        ("Vem är Birgitta Öjmertz?", "sv"),
+        ("Who is Cecilia Warrol?", "en"),
     ],
     "how": [
         ("Hur kan vi komma igång med förnyelse?", "sv"),
@@ -107,6 +125,10 @@ KINDS = {
         ("Kan vi som företag få bidrag från Tillväxtverket?", "sv"),
         ("Is Produktion2030 a strategic innovation programme?", "en"),
         ("Does the framework come from research?", "en"),
+    ],
+    "other": [
+        # "antalet" without asking for it: what happened to the number, not the number
+        ("Vad hände med antalet anställda i företagen?", "sv"),
     ],
 }
 
@@ -274,6 +296,13 @@ def test_relations(question: str, relation: str | None) -> None:
         # a share answers "med hur många procent"
         ("amount", "Lönsamheten ökade med 12 % på två år.", "12 %"),
         ("amount", "Omsättningen steg 15 procent.", "15 procent"),
+        # how often: a period, a number of times, or a word for it
+        ("frequency", "Coacherna besöker företaget varje vecka.", "varje vecka"),
+        ("frequency", "Loggen kommer två gånger per år.", "två gånger per"),
+        ("frequency", "Radikal förnyelse talas sällan så mycket om.", "sällan"),
+        ("frequency", "The coaches meet the companies once a month.", "once"),
+        ("frequency", "Det känns extra välförtjänt i år.", None),
+        ("frequency", "Ett Utvecklingsprogram på 18 månader.", None),
     ],
 )
 def test_kind_span(kind: str, sentence: str, held: str | None) -> None:
@@ -293,6 +322,17 @@ def test_a_name_the_question_holds_is_not_the_answer_of_its_kind() -> None:
     only_subject = "Produktion2030 går in som finansiär i kvalitetssäkring."
     assert kind_span("organisation", only_subject, ("Produktion2030",)) is None
     assert kind_span("organisation", only_subject) is not None  # nothing asked: it counts
+
+
+def test_a_word_of_an_asked_name_of_several_words_answers_where_it_stands_alone() -> None:
+    q = analyse("Vilken organisation tillhör RISE IVF idag?", "sv")
+    assert q.phrases == ("RISE IVF",)
+    sentence = "Vi ser över hur vi bidrar till att vi inom RISE IVF nu är en del av RISE."
+    span = kind_span("organisation", sentence, q.names, q.phrases)
+    assert span is not None and sentence[span[0] : span[1]] == "RISE"
+    assert span[0] == sentence.rindex("RISE")
+    # the whole name alone is still the asked name, not an answer
+    assert kind_span("organisation", "RISE IVF arbetar med produktion.", q.names, q.phrases) is None
 
 
 def test_who_funds_x_is_not_answered_by_x_funding_someone_else() -> None:
