@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import extractive
-from .analysis import detect_language
+from .analysis import detect_language, get_analyzer
 from .citations import is_refusal, validate_answer
 from .config import RetrievalMode, Settings
 from .embeddings import CachedEmbeddings, Embeddings, make_embeddings
@@ -37,6 +37,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "empty_question": {
         "sv": "Skriv en fråga först.",
         "en": "Please type a question first.",
+    },
+    "no_subject": {
+        "sv": "Jag ser inte vad frågan gäller. Skriv vad du vill veta, till exempel "
+        "”Vad är ambidexteritet?” eller ”Hur länge pågår Produktionslyftet 4.0?”.",
+        "en": "I can't tell what the question is about. Please say what you want to know, "
+        "for example “What is ambidexterity?” or “How long does Produktionslyftet 4.0 run?”.",
     },
     "long_question": {
         "sv": f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken). "
@@ -308,6 +314,10 @@ class Assistant:
                             MESSAGES["backend_down"][lang].format(backend=backend, reason=exc)
                         )
                         chat = None
+        if not get_analyzer().query_tokens(standalone):
+            # "?", "🙂", "Varför?" with nothing before it: no word says what is asked, and
+            # the nearest sentence to nothing would be quoted as if it answered
+            raise AssistantError(MESSAGES["no_subject"][lang], lang=lang)
         with timer.stage("embed"):
             qvec = self.embeddings.embed_query(standalone)
         with timer.stage("retrieve"):

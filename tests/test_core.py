@@ -259,6 +259,36 @@ def test_an_empty_question_is_a_swedish_user_error(assistant: Assistant, questio
     assert str(info.value) == "Skriv en fråga först."
 
 
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("?", "Jag ser inte vad frågan gäller"),
+        ("🙂", "Jag ser inte vad frågan gäller"),
+        ("Varför?", "Jag ser inte vad frågan gäller"),
+        ("Why?", "I can't tell what the question is about"),
+    ],
+)
+def test_a_question_without_a_subject_is_a_user_error_not_a_quote(
+    assistant: Assistant, question: str, says: str
+) -> None:
+    # no word says what is asked: the nearest sentence to nothing used to be quoted as the
+    # answer
+    with pytest.raises(AssistantError, match=says):
+        assistant.ask(question)
+
+
+def test_a_follow_up_without_a_subject_takes_it_from_the_conversation(
+    assistant: Assistant,
+) -> None:
+    first = assistant.ask("Vad är Produktionslyftet 4.0?")
+    history = [
+        Turn(role="user", content=first.question),
+        Turn(role="assistant", content=first.text),
+    ]
+    answer = assistant.ask("Varför?", history)
+    assert "Produktionslyftet" in answer.standalone_question
+
+
 def test_a_question_over_the_limit_is_a_user_error(assistant: Assistant) -> None:
     head = "Vad är Produktionslyftet "
     at_limit = head + "x" * (MAX_QUESTION_CHARS - len(head))
