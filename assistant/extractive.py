@@ -42,6 +42,7 @@ from .index import Snapshot
 from .models import AnswerSentence, Chunk, Citation, Hit, Lang
 from .question import (
     CUED,
+    LAST,
     Question,
     analyse,
     has_cue,
@@ -356,6 +357,17 @@ def candidates(
     return out
 
 
+def _last_item(hits: list[Hit], snapshot: Snapshot | None) -> int | None:
+    """The number of the last item of the numbered list in the best hit's document that has
+    one ("det sista området" of a list of four is the fourth); None without a list."""
+    if snapshot is None:
+        return None
+    for h in hits:
+        if h.chunk.doc_id in snapshot.documents and (items := _items(snapshot, h.chunk.doc_id)):
+            return max(n for n, *_ in items)
+    return None
+
+
 # --- features -----------------------------------------------------------------------------
 
 
@@ -396,6 +408,8 @@ def gather(
         if typed.kind != "other" and (typed.ordinal is not None or q.kind == "other"):
             q = replace(q, kind=typed.kind, ordinal=typed.ordinal, relation=typed.relation)
     hits = list(hits)
+    if q.ordinal == LAST:
+        q = replace(q, ordinal=_last_item(hits, snapshot))
     cands = candidates(hits, snapshot, q.ordinal)
     if not cands:
         return Gathered(q, hits, [], np.zeros((0, len(query_vector)), dtype=np.float32))

@@ -244,12 +244,23 @@ _ORDINALS = {
     "fourth": 4,
     "fifth": 5,
     "sixth": 6,
+    "sjunde": 7,
+    "åttonde": 8,
+    "nionde": 9,
+    "tionde": 10,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
     "1:a": 1,
     "2:a": 2,
-    "3:e": 3,
-    "4:e": 4,
-    "5:e": 5,
+    **{f"{n}:e": n for n in range(3, 11)},
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    **{f"{n}th": n for n in range(4, 11)},
 }
+LAST = -1  # "det sista området", "the last step": the list's last item, whatever its number
 _ITEM_NOUNS = (
     r"(?:område\w*|punkt\w*|steg\w*|råd\w*|del\w*|framgångsfaktor\w*|area|areas|point|points|"
     r"step|steps|item|items|factor|factors)"
@@ -260,6 +271,8 @@ _ORDINAL = re.compile(
     rf"\b{_ITEM_NOUNS}\s+(?:nummer\s+|nr\.?\s+|number\s+)?(\d)\b",
     _I,
 )
+# "the last" alone is often time ("the last year"): only with a noun that names a list's item
+_LAST = re.compile(rf"\b(sista|last|final)\s+{_ITEM_NOUNS}\b", _I)
 
 _RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
     (
@@ -408,7 +421,7 @@ def _kind(sentence: str) -> AskedKind:
 def _ordinal(sentence: str) -> int | None:
     m = _ORDINAL.search(sentence)
     if not m:
-        return None
+        return LAST if _LAST.search(sentence) else None
     word = (m.group(1) or m.group(2) or "").lower()
     if word:
         return _ORDINALS.get(word)
@@ -438,7 +451,7 @@ def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) ->
                 focus_text = focus_text.replace(m.group(0), " ")
     if kind in TYPED or ordinal is not None:
         # "vilken organisation …", "det fjärde området": the noun names the kind, not the focus
-        focus_text = _KIND_NOUN.sub(" ", focus_text)
+        focus_text = _KIND_NOUN.sub(" ", _LAST.sub(" ", focus_text))
     words = [w for w in tokenize(focus_text) if w not in _QUESTION_WORDS and w not in _ORDINALS]
     if not words and context and ordinal is None:
         # "Vi är 25 anställda och ledningen är rädd för att misslyckas. Vad säger dokumenten om

@@ -103,6 +103,16 @@ def test_an_asked_item_leads_with_its_explanation_and_no_other_item(assistant: A
     check_citations(ext)
 
 
+@pytest.mark.parametrize("question", ["Vad är det sista området?", "What is the 4th area?"])
+def test_the_last_or_a_numbered_item_is_asked_for_like_an_ordinal_word(
+    assistant: Assistant, question: str
+) -> None:
+    ext = ask(assistant, question, model(item=5.0, extra_min=0.9))
+    assert AREAS[3] in ext.text
+    for other in AREAS[:3]:
+        assert other not in ext.text
+
+
 def test_an_asked_item_leads_from_its_title_whatever_the_introduction_scores(
     assistant: Assistant,
 ) -> None:

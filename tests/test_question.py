@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question import analyse, has_cue, has_relation, is_anaphoric, kind_span
+from assistant.question import (
+    LAST,
+    analyse,
+    has_cue,
+    has_relation,
+    is_anaphoric,
+    kind_span,
+)
 
 KINDS = {
     "duration": [
@@ -151,6 +158,14 @@ def test_asked_kind(question: str, lang: str, kind: str) -> None:
         ("What does the third area mean?", 3),
         ("Tell me about the second one.", 2),
         ("Vad menas med andra sektorer?", None),  # "andra" = other, not second
+        ("What is the 4th area?", 4),
+        ("Vad innebär det 4:e området?", 4),
+        ("Vad säger det sjunde rådet?", 7),
+        # the last item, whatever its number; "the last" alone is time, not an item
+        ("Vad är det sista området?", LAST),
+        ("Which is the last area?", LAST),
+        ("What happened the last year?", None),
+        ("När är sista ansökningsdag?", None),
     ],
 )
 def test_ordinals(question: str, ordinal: int | None) -> None:
