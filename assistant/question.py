@@ -272,7 +272,12 @@ _ORDINAL = re.compile(
     _I,
 )
 # "the last" alone is often time ("the last year"): only with a noun that names a list's item
-_LAST = re.compile(rf"\b(sista|last|final)\s+{_ITEM_NOUNS}\b", _I)
+_LAST = re.compile(
+    rf"\b(sista|last|final)\s+{_ITEM_NOUNS}\b|"
+    # "Och det sista?", "And the last one?": a follow-up's last item
+    r"\b(det|den|the)\s+(sista|last|final)(\s+(one|en|ett))?(?=\s*[?.!]|\s*$)",
+    _I,
+)
 
 _RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
     (

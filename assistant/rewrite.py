@@ -188,6 +188,10 @@ def rewrite_without_llm(question: str, history: Sequence[Turn], lang: str | None
     while k > 0 and len(users) - k < MAX_TURNS_BACK and needs_context(users[k], lang):
         k -= 1  # the latest user turn was a follow-up too: its subject is further back
         names += key_terms(users[k])[0]
+    if k < len(users) - 1:
+        # the question that set the subject: its words too, not only its names ("Vad är
+        # ambidexteritet?" -> "Varför är det viktigt?" -> "Hur kommer man igång?")
+        words += key_terms(users[k])[1]
     terms = _unique(names + words)
     if len(terms) < MIN_TERMS:
         answers = [t.content for t in history if t.role == "assistant"]

@@ -23,6 +23,7 @@ from assistant.extractive import (
     candidates,
     load_model,
 )
+from assistant.models import Turn
 from assistant.question import is_anaphoric
 
 AREAS = (
@@ -111,6 +112,17 @@ def test_the_last_or_a_numbered_item_is_asked_for_like_an_ordinal_word(
     assert AREAS[3] in ext.text
     for other in AREAS[:3]:
         assert other not in ext.text
+
+
+def test_the_last_item_asked_for_in_a_follow_up(assistant: Assistant) -> None:
+    history = [
+        Turn(role="user", content="Vilka fyra områden är viktiga för att lyckas med förnyelse?"),
+        Turn(role="assistant", content="1. Gör produktionsinnovation till en strategisk fråga."),
+        Turn(role="user", content="Berätta mer om det andra."),
+        Turn(role="assistant", content="2. Omfamna det okända och obekanta."),
+    ]
+    answer = assistant.ask("Och det sista?", history, backend="extractive")
+    assert answer.text.startswith(AREAS[3])
 
 
 def test_an_asked_item_leads_from_its_title_whatever_the_introduction_scores(

@@ -164,6 +164,7 @@ def test_asked_kind(question: str, lang: str, kind: str) -> None:
         # the last item, whatever its number; "the last" alone is time, not an item
         ("Vad är det sista området?", LAST),
         ("Which is the last area?", LAST),
+        ("Och det sista?", LAST),  # a follow-up
         ("What happened the last year?", None),
         ("När är sista ansökningsdag?", None),
     ],

@@ -103,6 +103,20 @@ def test_a_follow_up_of_a_follow_up_reaches_back_for_the_name() -> None:
     assert "Produktionslyftet 4.0" in rewritten
 
 
+def test_a_follow_up_of_a_follow_up_reaches_back_for_the_subject_words_too() -> None:
+    # the subject is a plain noun, not a name: it used to be lost, and the previous answer's
+    # words stood in for it
+    history = [
+        user("Vad är ambidexteritet?"),
+        bot("Att bygga upp sk ambidexteritet, eller dubbelhänthet, är viktigt [1]."),
+        user("Varför är det viktigt?"),
+        bot("För att skapa balans mellan förbättring och förnyelse [1]."),
+    ]
+    rewritten = rewrite_without_llm("Hur kommer man igång?", history)
+    assert "ambidexteritet" in rewritten
+    assert "dubbelhänthet" not in rewritten and "balans" not in rewritten
+
+
 def test_few_user_terms_borrow_from_the_answer() -> None:
     history = [user("Vad är det?"), bot("Robotlyftet hjälper företag med automation [2]. Mer.")]
     rewritten = rewrite_without_llm("Vad kostar det?", history)
