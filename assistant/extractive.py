@@ -400,13 +400,19 @@ def gather(
     """Analyse the question, collect the candidates and compute their features (and, with a
     ``model``, their scores and the case's refusal features). ``question`` is the standalone
     question; ``asked``, a follow-up as typed ("Och det tredje?"), decides the kind when the
-    rewriting blurred it."""
+    rewriting blurred it, and its own words are the focus sentences are scored on (the
+    refusal's evidence of words the documents never use still reads the whole question)."""
     vocabulary = idf or {}
     q = analyse(question, lang, vocabulary if idf else None)
+    asked_focus = q
     if asked and asked != question:
         typed = analyse(asked, lang, vocabulary if idf else None)
         if typed.kind != "other" and (typed.ordinal is not None or q.kind == "other"):
             q = replace(q, kind=typed.kind, ordinal=typed.ordinal, relation=typed.relation)
+        if typed.focus_tokens:
+            # what the follow-up asks is its own words; the words carried over from the
+            # conversation found the passages and stay in "overlap"
+            asked_focus = typed
     hits = list(hits)
     if q.ordinal == LAST:
         q = replace(q, ordinal=_last_item(hits, snapshot))
@@ -420,8 +426,8 @@ def gather(
     dense = vecs @ qv
     analyzer = get_analyzer()
     weight = _weights(idf)
-    focus = set(q.focus_tokens)
-    focus_expanded = set(analyzer.query_tokens(q.focus)) | focus
+    focus = set(asked_focus.focus_tokens)
+    focus_expanded = set(analyzer.query_tokens(asked_focus.focus)) | focus
     focus_weight = sum(weight(t) for t in focus)
     terms = set(analyzer.index_tokens(question))
     terms_expanded = set(analyzer.query_tokens(question)) | terms

@@ -407,6 +407,29 @@ def test_questions_that_used_to_be_answered_with_a_sentence_that_lacks_the_asked
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("conversation", "in_lead"),
+    [
+        # the follow-up's own words pick the sentence; the words carried over from the first
+        # question found the passages, and as focus they led with its answer again
+        (["Vem finansierar Produktionslyftet?", "Och Produktion2030, vad gör de?"], "stöds av"),
+    ],
+)
+def test_a_follow_up_is_answered_on_its_own_words(
+    real: Assistant, conversation: list[str], in_lead: str
+) -> None:
+    history: list[Turn] = []
+    for question in conversation:
+        answer = real.ask(question, history, backend="extractive")
+        history += [
+            Turn(role="user", content=question),
+            Turn(role="assistant", content=answer.text),
+        ]
+    assert not answer.refusal
+    assert in_lead in answer.sentences[0].text
+
+
+@pytest.mark.slow
 def test_the_committed_model_is_what_a_fit_on_the_dev_split_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
