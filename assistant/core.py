@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import extractive
+from . import extractive, summary
 from .analysis import detect_language, get_analyzer
 from .citations import is_refusal, validate_answer
 from .config import RetrievalMode, Settings
@@ -331,6 +331,10 @@ class Assistant:
 
         def extract() -> extractive.Extract:
             with timer.stage("answer"):
+                if summary.asks_for_summary(standalone):
+                    summed = summary.summarise(standalone, lang, found, snap, self.embeddings)
+                    if summed is not None:
+                        return summed
                 return extractive.answer(
                     standalone,
                     qvec,

@@ -234,7 +234,7 @@ class Extract:
     more: list[Citation] = field(default_factory=list)
 
 
-def _display(text: str) -> str:
+def display_sentence(text: str) -> str:
     """A sentence as shown in an answer: Markdown quote markers and line breaks removed, a
     quotation mark whose partner lies in another sentence left out ("… även i produktion.”"),
     and a "[9]" written in the document shown as "(9)" so it cannot pass for a source marker
@@ -868,7 +868,7 @@ def _render(
 
     sentences = [
         AnswerSentence(
-            text="\n".join(_display(u.text) for u in group),
+            text="\n".join(display_sentence(u.text) for u in group),
             citations=numbers(group),
             supported=True,
             support=round(group[0].source.prob, 4),
@@ -878,7 +878,7 @@ def _render(
     ]
     pieces: list[str] = []
     for k, u in enumerate(units):
-        shown = _display(u.text)
+        shown = display_sentence(u.text)
         if k == 0 and g.question.typed:
             shown = _emphasise(shown, g.question)
         prev = units[k - 1] if k else None
@@ -951,7 +951,7 @@ def _refusal(
         cites = _unit_citations(unit, hits, 1)
         lines[0] += " " + NEAREST[lang]
         numbers = ", ".join(str(c.number) for c in cites)
-        lines.append(f"> {_display(unit.text)} [{numbers}]")
+        lines.append(f"> {display_sentence(unit.text)} [{numbers}]")
         others = [h for h in _one_per_doc(hits) if h.chunk.doc_id != best.doc_id][:2]
     else:
         others = _one_per_doc(hits)[:3]

@@ -532,4 +532,4 @@ def test_refusal_evidence_ignores_stopwords_and_asks_for_the_kind_in_a_sentence_
 def test_a_shown_sentence_has_no_quotation_mark_without_its_partner(
     sentence: str, shown: str
 ) -> None:
-    assert extractive._display(sentence) == shown
+    assert extractive.display_sentence(sentence) == shown

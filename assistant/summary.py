@@ -1,0 +1,135 @@
+"""Summary questions, answered without a language model: "Sammanfatta artikeln om
+produktionsinnovation", "Summarise the leader", "Vilka dokument finns?", "Give me an overview
+of the documents".
+
+A document's summary is its most central sentences: those nearest (e5) to the mean of all its
+sentences, the usual extractive summary. They are quoted in document order, each with its
+source. Asked about the documents as a whole, the answer lists every document with its one
+most central sentence. Every other question goes to ``extractive.answer``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from .citations import citation_from_hit
+from .embeddings import Embeddings
+from .extractive import Extract, display_sentence
+from .index import Snapshot
+from .models import AnswerSentence, Citation, Hit, Lang
+from .question import is_anaphoric
+from .sentences import split_sentences
+
+_I = re.IGNORECASE
+_ASKS = re.compile(
+    r"\b(sammanfatta\w*|summera\w*|sammanfattning\w*|översikt\w*|summar(y|ies|ise|ize|ising|"
+    r"izing)|overview|the gist|tl;?dr)\b|"
+    r"\b(vilka|vad för|which|what) (dokument|texter|källor|documents|texts|sources)\b",
+    _I,
+)
+# the documents as a whole rather than one of them
+_ALL = re.compile(
+    r"\b(dokumenten|texterna|källorna|alla|allt|documents|texts|sources|all|everything)\b|"
+    r"\b(vilka|vad för|which|what) (dokument|texter|källor)\b",
+    _I,
+)
+# openings that lean on the sentence before, beyond the answer's own list ("För det krävs …")
+_POINTS_BACK = r"för det|för detta|därför|dessutom|också|men|samtidigt|ändå"
+# a sentence of running text: not a heading ("# …"), not a line without a full stop, not one
+# that leans on the sentence before ("För det krävs …")
+_SENTENCE = re.compile(rf"(?!\W*({_POINTS_BACK})\b)(?!#).*[.!?]\W*$", _I | re.DOTALL)
+DOC_SENTENCES = 3  # a document's summary
+MAX_DOCUMENTS = 10  # an overview lists at most this many
+MIN_CHARS = 60  # shorter lines are headings, bylines and captions, not what a text says
+
+HEAD = {
+    "sv": {
+        "one": "Sammanfattning av ”{title}”, med dess mest centrala meningar:",
+        "all": "Dokumenten, med den mest centrala meningen ur varje:",
+    },
+    "en": {
+        "one": "A summary of “{title}”, in its most central sentences (quoted in the "
+        "original Swedish):",
+        "all": "The documents, with the most central sentence of each (quoted in the original "
+        "Swedish):",
+    },
+}
+
+
+def asks_for_summary(question: str) -> bool:
+    return bool(_ASKS.search(question))
+
+
+def summarise(
+    question: str,
+    lang: Lang,
+    hits: Sequence[Hit],
+    snapshot: Snapshot,
+    embeddings: Embeddings,
+) -> Extract | None:
+    """The summary of the document the question is about (the best hit's), or of all
+    documents; None when there is nothing to summarise."""
+    if not snapshot.documents:
+        return None
+    if _ALL.search(question) or not hits:
+        doc_ids = list(snapshot.documents)[:MAX_DOCUMENTS]
+        picked = [(d, _central(d, snapshot, embeddings, 1)) for d in doc_ids]
+        head = HEAD[lang]["all"]
+    else:
+        doc_id = hits[0].chunk.doc_id
+        picked = [(doc_id, _central(doc_id, snapshot, embeddings, DOC_SENTENCES))]
+        head = HEAD[lang]["one"].format(title=_title(doc_id, snapshot))
+    lines = [head, ""]
+    sentences: list[AnswerSentence] = []
+    cites: list[Citation] = []
+    used: list[Hit] = []
+    for doc_id, spans in picked:
+        for s, e in spans:
+            chunk = snapshot.chunk_at(doc_id, s, e)
+            if chunk is None:
+                continue
+            hit = Hit(chunk=chunk, score=0.0, rank=len(used) + 1)
+            used.append(hit)
+            cite = citation_from_hit(len(cites) + 1, hit, [(s - chunk.start, e - chunk.start)])
+            cites.append(cite)
+            text = display_sentence(snapshot.doc_text(doc_id)[s:e])
+            sentences.append(AnswerSentence(text=text, citations=[cite.number]))
+            label = f"**{_title(doc_id, snapshot)}**: " if len(picked) > 1 else ""
+            lines.append(f"- {label}{text} [{cite.number}]")
+    if not sentences:
+        return None
+    kind = "summary_all" if len(picked) > 1 else "summary"
+    return Extract("\n".join(lines), sentences, cites, False, used, {"kind": kind})
+
+
+def _title(doc_id: str, snapshot: Snapshot) -> str:
+    entry = snapshot.documents[doc_id]
+    return str(entry.meta.get("title") or entry.path)
+
+
+def _central(
+    doc_id: str, snapshot: Snapshot, embeddings: Embeddings, k: int
+) -> list[tuple[int, int]]:
+    """The spans of ``k`` sentences that summarise the document, in document order: the
+    opening paragraph's sentence nearest to the mean of all the document's sentences (texts
+    open with what they are about), then the sentences nearest to that mean among the rest.
+    Headings, bylines, captions and sentences that lean on the one before are left out."""
+    text = snapshot.doc_text(doc_id)
+    spans = [
+        (s, e)
+        for s, e in split_sentences(text)
+        if e - s >= MIN_CHARS and _SENTENCE.match(text[s:e]) and not is_anaphoric(text[s:e])
+    ]
+    if not spans:
+        return []
+    vecs = np.asarray(embeddings.embed_documents([text[s:e] for s, e in spans]), dtype=np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
+    central = vecs @ vecs.mean(axis=0)
+    para = [text.count("\n\n", 0, s) for s, _ in spans]
+    opening = [i for i, p in enumerate(para) if p == para[0]]
+    lede = max(opening, key=lambda i: central[i])
+    rest = [i for i in np.argsort(-central, kind="stable").tolist() if i != lede][: k - 1]
+    return [spans[i] for i in sorted([lede, *rest])]
