@@ -59,6 +59,12 @@ HEAD = {
 }
 
 
+MORE = {
+    "sv": "… och {n} dokument till (se fliken Dokument).",
+    "en": "… and {n} more documents (see the Documents tab).",
+}
+
+
 def asks_for_summary(question: str) -> bool:
     return bool(_ASKS.search(question))
 
@@ -101,6 +107,8 @@ def summarise(
             lines.append(f"- {label}{text} [{cite.number}]")
     if not sentences:
         return None
+    if len(picked) > 1 and (left := len(snapshot.documents) - len(picked)) > 0:
+        lines += ["", MORE[lang].format(n=left)]
     kind = "summary_all" if len(picked) > 1 else "summary"
     return Extract("\n".join(lines), sentences, cites, False, used, {"kind": kind})
 

@@ -88,3 +88,14 @@ def test_an_english_summary_says_the_quotes_are_swedish(assistant: Assistant) ->
     answer = assistant.ask("Give me an overview of the documents.")
     assert answer.language == "en"
     assert "quoted in the original Swedish" in answer.text.splitlines()[0]
+
+
+def test_an_overview_of_many_documents_says_how_many_it_left_out(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import summary
+
+    monkeypatch.setattr(summary, "MAX_DOCUMENTS", 2)
+    answer = assistant.ask("Vilka dokument finns?")
+    assert len(answer.sentences) == 2
+    assert answer.text.endswith("… och 1 dokument till (se fliken Dokument).")
