@@ -88,7 +88,7 @@ REFUSAL_FEATURES = (
 )
 _FEATURE = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
 TOP_FOR_KIND = 3
-RELATION_LEADS = ("funds", "part_of", "led_by")  # relations whose statement leads
+RELATION_LEADS = ("funds", "funder", "part_of", "led_by")  # relations whose statement leads
 RELATION_WITHIN = 3  # … when it is among this many best candidates
 MAX_EXTRA = 2
 MIN_CHARS = 20

@@ -43,7 +43,7 @@ AskedKind = Literal[
     "yesno",
     "other",
 ]
-Relation = Literal["part_of", "led_by", "funds", "funding_to_asker", "joining"]
+Relation = Literal["part_of", "led_by", "funds", "funder", "funding_to_asker", "joining"]
 # kinds whose answer is a recognisable piece of text (a name, a number, a date)
 TYPED: frozenset[str] = frozenset(
     {
@@ -289,6 +289,15 @@ _RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
             r"grants?|funding|money|subsid\w*|support)\b|\b(bidrag|stöd|grants?|funding)\b.{0,30}"
             r"\b(till|för|to|for)\s+(oss|vårt företag|företag|små företag|smf|sme|smes|our "
             r"company|companies|us)\b",
+            _I,
+        ),
+    ),
+    # what the named one funds ("Vad finansierar Produktion2030?"), not who funds it
+    (
+        "funder",
+        re.compile(
+            r"\bvad\s+(finansierar|bekostar)\s+[A-ZÅÄÖ]|"
+            r"\bwhat\s+(does|do|did|will)\s+.{1,40}?\s+(fund|finance|pay for)\b",
             _I,
         ),
     ),
@@ -589,6 +598,7 @@ _RELATION_CUES: dict[str, re.Pattern[str]] = {
         r"\b(programchef\w*|programdirektör\w*|ledare|leds|chef\w*|director|manager)\b", _I
     ),
     "funds": re.compile(r"\b(finansiär\w*|finansier\w*|\w*bidrag\w*|stöds av|stöd)\b", _I),
+    "funder": re.compile(r"\b(finansiär\w*|finansier\w*|bekostar|\w*bidrag\w*|stöd\w*)\b", _I),
     # how to get in: the application itself, or whom to contact
     "joining": re.compile(
         r"\b(ansök\w*|anmäl\w*|intresseanmälan|kontakta\w*|apply|application|sign up|"
@@ -715,6 +725,8 @@ def has_relation(relation: str | None, sentence: str, names: Sequence[str] = ())
         # leds av"; not a role that only stands near X ("programchefen Cecilia Warrol kring
         # vad vi med Produktionslyftets metodik …" names Produktion2030's programme manager)
         return any(_leads(n, sentence) for n in names)
+    if relation == "funder":  # the named one is the funder here
+        return any(_funds_others(n, sentence) for n in names)
     return not (relation == "funds" and any(_funds_others(n, sentence) for n in names))
 
 

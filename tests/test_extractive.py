@@ -380,6 +380,8 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         ("Vilken organisation tillhör RISE IVF idag?", "en del av RISE"),
         # "antalet" without asking for a number: was taken for "how many", and refused
         ("Vad hände med antalet anställda i företagen?", "blivit färre"),
+        # what Produktion2030 funds, not who funds it: led with "… stöds av VINNOVA …"
+        ("Vad finansierar Produktion2030 i Produktionslyftet?", "kvalitetssäkring"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(

@@ -248,6 +248,10 @@ def test_the_kind_noun_is_not_focus() -> None:
         ("Which organisation is it part of?", "part_of"),
         ("Vem finansierar Produktionslyftet?", "funds"),
         ("Who funds Produktion2030?", "funds"),
+        # what the named one funds: the other way round
+        ("Vad finansierar Produktion2030 i Produktionslyftet?", "funder"),
+        ("What does Produktion2030 fund?", "funder"),
+        ("Vilka finansierar Produktionslyftet?", "funds"),
         ("Kan vi som företag få bidrag från Tillväxtverket?", "funding_to_asker"),
         ("Can our company apply for funding?", "funding_to_asker"),
         ("Finns det stöd för små företag?", "funding_to_asker"),
@@ -360,6 +364,14 @@ def test_who_funds_x_is_not_answered_by_x_funding_someone_else() -> None:
     grant = "verksamhetsbidraget från Tillväxtverket ger oss en stabil grund"
     assert not has_relation("funds", grant, ("Tillväxtverket",))
     assert has_relation("funds", grant, ("Produktionslyftet",))
+
+
+def test_what_x_funds_is_answered_by_x_funding_something() -> None:
+    gives = "där Produktion2030 går in som finansiär i Produktionslyftet med fokus på kvalitet."
+    assert has_relation("funder", gives, ("Produktion2030",))  # what Produktion2030 funds
+    assert not has_relation("funds", gives, ("Produktion2030",))  # who funds Produktion2030
+    funded = "Produktion2030 är ett program som stöds av VINNOVA."
+    assert not has_relation("funder", funded, ("Produktion2030",))
 
 
 def test_who_leads_x_is_answered_by_a_role_that_is_xs() -> None:
