@@ -558,8 +558,13 @@ def answer(
     unmet = unmet_relation(g)
     if unmet is not None:
         analysis["unmet_relation"] = unmet
+    # an asked numbered item that a list of these documents has is answered: its title and
+    # explanation are the answer, whatever the other evidence ("What does area two say?")
+    listed = g.question.ordinal is not None and any(
+        c.item == g.question.ordinal and c.item_title for c in g.candidates
+    )
     # a threshold of 1 or more turns refusals off, the rule included
-    if p_refuse > threshold or (unmet is not None and threshold < 1.0):
+    if (p_refuse > threshold and not listed) or (unmet is not None and threshold < 1.0):
         return _refusal(g, lang, analysis, snapshot)
     return compose(g, model, lang, snapshot, analysis)
 

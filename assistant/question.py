@@ -266,9 +266,20 @@ _ITEM_NOUNS = (
     r"step|steps|item|items|factor|factors)"
 )
 _ORDINAL_WORD = "|".join(re.escape(w) for w in _ORDINALS)
+# "område tre", "step two": a cardinal after the item's noun numbers it ("en" and "ett" are
+# articles far more often: "Vilka delar en organisation?")
+_CARDINALS = {
+    "one": 1,
+    **dict.fromkeys(("två", "two"), 2),
+    **dict.fromkeys(("tre", "three"), 3),
+    **dict.fromkeys(("fyra", "four"), 4),
+    **dict.fromkeys(("fem", "five"), 5),
+    **dict.fromkeys(("sex", "six"), 6),
+}
+_NUMBER_WORD = "|".join(_CARDINALS)
 _ORDINAL = re.compile(
     rf"\b(?:det|den|the)\s+({_ORDINAL_WORD})(?!\w)|\b({_ORDINAL_WORD})\s+{_ITEM_NOUNS}\b|"
-    rf"\b{_ITEM_NOUNS}\s+(?:nummer\s+|nr\.?\s+|number\s+)?(\d)\b",
+    rf"\b{_ITEM_NOUNS}\s+(?:nummer\s+|nr\.?\s+|number\s+)?(\d|{_NUMBER_WORD})\b",
     _I,
 )
 # "the last" alone is often time ("the last year"): only with a noun that names a list's item
@@ -439,7 +450,10 @@ def _ordinal(sentence: str) -> int | None:
     word = (m.group(1) or m.group(2) or "").lower()
     if word:
         return _ORDINALS.get(word)
-    return int(m.group(3)) if m.group(3) else None
+    number = m.group(3)
+    if not number:
+        return None
+    return int(number) if number.isdigit() else _CARDINALS.get(number.lower())
 
 
 def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) -> Question:

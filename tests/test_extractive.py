@@ -114,6 +114,18 @@ def test_the_last_or_a_numbered_item_is_asked_for_like_an_ordinal_word(
         assert other not in ext.text
 
 
+def test_an_asked_item_that_a_list_has_is_answered_whatever_the_refusal_scores(
+    assistant: Assistant,
+) -> None:
+    sure_no = model(refuse=True, item=5.0)
+    ext = ask(assistant, "What does area two say?", sure_no, lang="en")
+    assert not ext.refusal and AREAS[1] in ext.text
+    # the rule is the item's: other questions are refused as the model says
+    assert ask(assistant, "Vad är ambidexteritet?", sure_no).refusal
+    # an item no list has is refused as the model says, too
+    assert ask(assistant, "Vad säger det sjunde området?", sure_no).refusal
+
+
 def test_the_last_item_asked_for_in_a_follow_up(assistant: Assistant) -> None:
     history = [
         Turn(role="user", content="Vilka fyra områden är viktiga för att lyckas med förnyelse?"),

@@ -165,6 +165,10 @@ def test_asked_kind(question: str, lang: str, kind: str) -> None:
         ("Vad är det sista området?", LAST),
         ("Which is the last area?", LAST),
         ("Och det sista?", LAST),  # a follow-up
+        # a cardinal after the item's noun; not an article
+        ("Berätta om område tre.", 3),
+        ("What does step two say?", 2),
+        ("Vilka delar en produktionsorganisation?", None),
         ("What happened the last year?", None),
         ("När är sista ansökningsdag?", None),
     ],
