@@ -307,7 +307,7 @@ _RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
     (
         "funder",
         re.compile(
-            r"\bvad\s+(finansierar|bekostar)\s+[A-ZÅÄÖ]|"
+            r"\bvad\s+(finansierar|bekostar)\s+(?-i:[A-ZÅÄÖ])|"
             r"\bwhat\s+(does|do|did|will)\s+.{1,40}?\s+(fund|finance|pay for)\b",
             _I,
         ),
@@ -543,10 +543,10 @@ _FREQUENCY = re.compile(
     r"day|week|month|quarter|year)\w*|"
     rf"\b({_NUMBER_WORDS}|en|ett|once|twice)\s+(gång|gånger|times?)\s+(per|i|om|a|an|each)\b|"
     r"\b(per|a)\s+(dag|vecka|månad|kvartal|år|day|week|month|quarter|year)\b|"
-    r"\b(dagligen|veckovis|månadsvis|kvartalsvis|årligen|regelbundet|regelbundna|löpande|"
-    r"kontinuerligt|ständigt|ständiga|sällan|ofta|alltid|aldrig|once|twice|daily|weekly|"
-    r"monthly|quarterly|yearly|annually|regularly|continuously|constantly|rarely|seldom|often|"
-    r"always|never)\b",
+    # not "ständiga"/"kontinuerliga" (förbättringar): continuous improvement is no frequency
+    r"\b(dagligen|veckovis|månadsvis|kvartalsvis|årligen|regelbundet|regelbundna|sällan|ofta|"
+    r"alltid|aldrig|once|twice|daily|weekly|monthly|quarterly|yearly|annually|regularly|rarely|"
+    r"seldom|often|always|never)\b",
     _I,
 )
 _YEAR = re.compile(r"\b(19|20)\d\d\b")

@@ -255,6 +255,7 @@ def test_the_kind_noun_is_not_focus() -> None:
         # what the named one funds: the other way round
         ("Vad finansierar Produktion2030 i Produktionslyftet?", "funder"),
         ("What does Produktion2030 fund?", "funder"),
+        ("Vad finansierar man med bidraget?", "funds"),  # no name: not what someone funds
         ("Vilka finansierar Produktionslyftet?", "funds"),
         ("Kan vi som företag få bidrag från Tillväxtverket?", "funding_to_asker"),
         ("Can our company apply for funding?", "funding_to_asker"),
@@ -326,6 +327,7 @@ def test_relations(question: str, relation: str | None) -> None:
         ("frequency", "Radikal förnyelse talas sällan så mycket om.", "sällan"),
         ("frequency", "The coaches meet the companies once a month.", "once"),
         ("frequency", "Det känns extra välförtjänt i år.", None),
+        ("frequency", "att arbeta med ständiga förbättringar i små steg", None),
         ("frequency", "Ett Utvecklingsprogram på 18 månader.", None),
     ],
 )
