@@ -41,6 +41,8 @@ _POINTS_BACK = r"för det|för detta|därför|dessutom|också|men|samtidigt|änd
 # a sentence of running text: not a heading ("# …"), not a line without a full stop, not one
 # that leans on the sentence before ("För det krävs …")
 _SENTENCE = re.compile(rf"(?!\W*({_POINTS_BACK})\b)(?!#).*[.!?]\W*$", _I | re.DOTALL)
+# "… om förnyelse", "… about renewal": a subject, so the document that treats it best
+_ABOUT = re.compile(r"\b(om|kring|gällande|about|on|regarding)\s+\w", _I)
 DOC_SENTENCES = 3  # a document's summary
 MAX_DOCUMENTS = 10  # an overview lists at most this many
 MIN_CHARS = 60  # shorter lines are headings, bylines and captions, not what a text says
@@ -80,7 +82,7 @@ def summarise(
     documents; None when there is nothing to summarise."""
     if not snapshot.documents:
         return None
-    if _ALL.search(question) or not hits:
+    if not hits or (_ALL.search(question) and not _ABOUT.search(question)):
         doc_ids = list(snapshot.documents)[:MAX_DOCUMENTS]
         picked = [(d, _central(d, snapshot, embeddings, 1)) for d in doc_ids]
         head = HEAD[lang]["all"]

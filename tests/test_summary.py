@@ -99,3 +99,11 @@ def test_an_overview_of_many_documents_says_how_many_it_left_out(
     answer = assistant.ask("Vilka dokument finns?")
     assert len(answer.sentences) == 2
     assert answer.text.endswith("… och 1 dokument till (se fliken Dokument).")
+
+
+def test_a_summary_of_what_the_documents_say_on_a_subject_is_of_one_document(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("Sammanfatta vad dokumenten säger om ambidexteritet.")
+    assert answer.text.startswith("Sammanfattning av ”")
+    assert len({c.doc_id for c in answer.citations}) == 1
