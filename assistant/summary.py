@@ -2,10 +2,11 @@
 produktionsinnovation", "Summarise the leader", "Vilka dokument finns?", "Give me an overview
 of the documents".
 
-A document's summary is its most central sentences: those nearest (e5) to the mean of all its
-sentences, the usual extractive summary. They are quoted in document order, each with its
-source. Asked about the documents as a whole, the answer lists every document with its one
-most central sentence. Every other question goes to ``extractive.answer``.
+A document's summary is its opening paragraph's most central sentence (texts open with what
+they are about) and the sentences nearest (e5) to the mean of all its sentences, the usual
+extractive summary, quoted in document order, each with its source. Asked about the documents
+as a whole, the answer lists every document with its opening's most central sentence. Every
+other question goes to ``extractive.answer``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ _ALL = re.compile(
     r"\b(vilka|vad för|which|what) (dokument|texter|källor)\b",
     _I,
 )
-# openings that lean on the sentence before, beyond the answer's own list ("För det krävs …")
+# openings that lean on the sentence before, besides those ``is_anaphoric`` knows
 _POINTS_BACK = r"för det|för detta|därför|dessutom|också|men|samtidigt|ändå"
 # a sentence of running text: not a heading ("# …"), not a line without a full stop, not one
 # that leans on the sentence before ("För det krävs …")
@@ -59,8 +60,6 @@ HEAD = {
         "Swedish):",
     },
 }
-
-
 MORE = {
     "sv": "… och {n} dokument till (se fliken Dokument).",
     "en": "… and {n} more documents (see the Documents tab).",
