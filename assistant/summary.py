@@ -4,9 +4,10 @@ of the documents".
 
 A document's summary is its opening paragraph's most central sentence (texts open with what
 they are about) and the sentences nearest (e5) to the mean of all its sentences, the usual
-extractive summary, quoted in document order, each with its source. Asked about the documents
-as a whole, the answer lists every document with its opening's most central sentence. Every
-other question goes to ``extractive.answer``.
+extractive summary, and to its title (without it, a leader's closing Christmas wishes
+outranked its collaborations), quoted in document order, each with its source. Asked about
+the documents as a whole, the answer lists every document with its opening's most central
+sentence. Every other question goes to ``extractive.answer``.
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ def _central(
     doc_id: str, snapshot: Snapshot, embeddings: Embeddings, k: int
 ) -> list[tuple[int, int]]:
     """The spans of ``k`` sentences that summarise the document, in document order: the
-    opening paragraph's sentence nearest to the mean of all the document's sentences (texts
-    open with what they are about), then the sentences nearest to that mean among the rest.
+    opening paragraph's sentence nearest to the mean of all the document's sentences and to
+    its title (texts open with what they are about), then the rest's nearest to the same.
     Headings, bylines, captions and sentences that lean on the one before are left out."""
     text = snapshot.doc_text(doc_id)
     spans = [
@@ -136,7 +137,10 @@ def _central(
         return []
     vecs = np.asarray(embeddings.embed_documents([text[s:e] for s, e in spans]), dtype=np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
-    central = vecs @ vecs.mean(axis=0)
+    centre = vecs.mean(axis=0)
+    title = np.asarray(embeddings.embed_documents([_title(doc_id, snapshot)])[0], dtype=np.float32)
+    centre = centre / (np.linalg.norm(centre) + 1e-9) + title / (np.linalg.norm(title) + 1e-9)
+    central = vecs @ centre
     para = [text.count("\n\n", 0, s) for s, _ in spans]
     opening = [i for i, p in enumerate(para) if p == para[0]]
     lede = max(opening, key=lambda i: central[i])

