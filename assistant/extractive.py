@@ -71,6 +71,7 @@ SENTENCE_FEATURES = (
     "list_intro",  # a list question and the sentence announces a list
     "rank",  # 1 / (1 + retrieval rank of its chunk)
     "short",  # under 60 characters (headings, bylines), for untyped questions
+    "meta",  # the sentence speaks of the document itself ("I den här artikeln …", "Figur 2")
 )
 REFUSAL_FEATURES = (
     "best",  # the best candidate's logit
@@ -109,6 +110,14 @@ _LIST_INTRO = re.compile(
 _ANNOUNCES = re.compile(
     r"\b(flera|ett antal|ett par|några|olika|ett axplock|en rad|several|a number of|"
     r"various|a few|a range of)\b",
+    re.IGNORECASE,
+)
+# a sentence about the document rather than its subject: "I den här artikeln presenterar vi
+# …", "Vi hoppas med detta arbete …", "(till vänster i Figur 2)". On dev such sentences led
+# where the answer was another sentence, most of all when the question names the article
+_META = re.compile(
+    r"\b(den här artikeln|denna artikel|i artikeln|detta arbete|det här arbetet|figur \d|"
+    r"fig\. ?\d|nedan|ovan|this article|this work|figure \d)",
     re.IGNORECASE,
 )
 _NAMES_EXAMPLE = re.compile(
@@ -463,6 +472,7 @@ def gather(
         f[idx["list_intro"]] = float(q.kind == "list" and bool(_LIST_INTRO.search(c.text)))
         f[idx["rank"]] = 1.0 / (1 + hits[c.hit].rank)
         f[idx["short"]] = float(len(c.text) < SHORT and not q.typed)
+        f[idx["meta"]] = float(bool(_META.search(c.text)))
     g = Gathered(q, hits, cands, vecs)
     if model is not None:
         score(g, model, vocabulary)

@@ -226,6 +226,19 @@ def test_a_list_question_gets_the_list_as_its_lead(assistant: Assistant) -> None
     check_citations(ext)
 
 
+def test_a_sentence_about_the_document_itself_gives_way_to_one_about_the_subject(
+    assistant: Assistant,
+) -> None:
+    """The sentence "I den här artikeln presenterar vi …" shares the words "artikeln" and
+    "produktionsinnovation"; the purpose is the next sentence's."""
+    question = "Vad är syftet med artikeln om produktionsinnovation?"
+    on_words = ask(assistant, question, model(focus=1.0)).sentences[0].text
+    assert on_words.startswith("I den här artikeln presenterar vi")
+    ext = ask(assistant, question, model(focus=1.0, meta=-5.0))
+    assert ext.sentences[0].text.startswith("Syftet är att öka kunskapen")
+    check_citations(ext)
+
+
 def test_a_typed_question_leads_with_the_asked_kind_in_bold(assistant: Assistant) -> None:
     ext = ask(assistant, "Hur länge pågår Produktionslyftet 4.0?", model(kind=5.0, focus=2.0))
     assert "18 månader" in ext.sentences[0].text
@@ -394,6 +407,10 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         ("Vad hände med antalet anställda i företagen?", "blivit färre"),
         # what Produktion2030 funds, not who funds it: led with "… stöds av VINNOVA …"
         ("Vad finansierar Produktion2030 i Produktionslyftet?", "kvalitetssäkring"),
+        # a sentence about the article itself ("Vi hoppas med detta arbete …") led
+        ("Vad menar man med förbättring i produktionen?", "förbättra det befintliga"),
+        # "exploitative" is now in the glossary: led with the sentence on explorative innovation
+        ("What is meant by exploitative innovation?", "förbättra det befintliga"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(
