@@ -173,6 +173,15 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             _I,
         ),
     ),
+    # "Var ska vi börja?", "Where do we start?": advice on how to begin, not a place
+    (
+        "how",
+        re.compile(
+            r"^\W*(och |and |men |but )?(var|where) (ska|bör|kan|do|should|can) (vi|jag|man|we|"
+            r"i|one) (börja|starta|start|begin)\b",
+            _I,
+        ),
+    ),
     (
         "place",
         re.compile(

@@ -125,6 +125,9 @@ KINDS = {
         ("How can we build renewal capability?", "en"),
         ("How should a small company start?", "en"),
         ("How do we reduce cost per part with renewal?", "en"),  # not an amount
+        # where to begin is advice, not a place (was refused as a place question)
+        ("Var ska vi börja med förnyelse?", "sv"),
+        ("Where should we start with renewal?", "en"),
     ],
     "yesno": [
         ("Stämmer det att Produktion2030 är finansiär?", "sv"),
