@@ -173,6 +173,10 @@ class AnswerModel:
     # the order of one question's candidates (a conditional logit: fitted to pick the answer
     # among them, so only differences between its scores mean anything); None: ``sentence``
     ranker: LinearModel | None = None
+    # the sentence right after the lead that points back to it joins the lead at this
+    # probability (fitted apart from ``extra_min``: it completes the lead rather than adding
+    # a sentence of its own); None: ``extra_min``
+    completion_min: float | None = None
 
     @property
     def order(self) -> LinearModel:
@@ -194,6 +198,7 @@ class AnswerModel:
             extra_min=float(data["extra_min"]),
             fitted=data.get("fitted", {}),
             ranker=linear(data["ranker"], SENTENCE_FEATURES) if "ranker" in data else None,
+            completion_min=float(data["completion_min"]) if "completion_min" in data else None,
         )
 
 
@@ -853,7 +858,8 @@ def _completion(
         if not (names or is_anaphoric(c.text)):
             continue
         gap = snapshot.doc_text(c.doc_id)[end : c.doc_start]
-        if not gap.strip() and "\n\n" not in gap and (names or c.prob >= model.extra_min):
+        bar = model.extra_min if model.completion_min is None else model.completion_min
+        if not gap.strip() and "\n\n" not in gap and (names or c.prob >= bar):
             return [_Unit.of(c, None)]
     return []
 

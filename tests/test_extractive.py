@@ -34,7 +34,12 @@ AREAS = (
 )
 
 
-def model(refuse: bool = False, extra_min: float = 0.99, **weights: float) -> AnswerModel:
+def model(
+    refuse: bool = False,
+    extra_min: float = 0.99,
+    completion_min: float | None = None,
+    **weights: float,
+) -> AnswerModel:
     """An answer model that ranks by the named features only."""
     unknown = set(weights) - set(SENTENCE_FEATURES)
     assert not unknown, unknown
@@ -47,6 +52,7 @@ def model(refuse: bool = False, extra_min: float = 0.99, **weights: float) -> An
         ),
         refusal_threshold=0.5,
         extra_min=extra_min,
+        completion_min=completion_min,
     )
 
 
@@ -257,6 +263,21 @@ def test_a_sentence_that_points_back_comes_with_the_one_before_it(assistant: Ass
     check_citations(ext)
 
 
+def test_the_sentence_after_the_lead_that_points_back_joins_it_at_its_own_bar(
+    assistant: Assistant,
+) -> None:
+    """ "Även här … det är för tidigt att säga något om utfallet" completes the lead on the
+    input to the rural programme when it clears ``completion_min``, whatever ``extra_min``."""
+    question = "Vad blev utfallet av inspelet till Landsbygdsprogrammet?"
+    weights = {"focus": 4.0, "names": 2.0}
+    alone = ask(assistant, question, model(extra_min=0.999, **weights)).sentences[0].text
+    assert alone.startswith("Vi har även gjort inspel") and "för tidigt" not in alone
+    ext = ask(assistant, question, model(extra_min=0.999, completion_min=0.01, **weights))
+    assert ext.sentences[0].text.startswith("Vi har även gjort inspel")
+    assert "för tidigt att säga något om utfallet" in ext.sentences[0].text
+    check_citations(ext)
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -411,6 +432,9 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         ("Vad menar man med förbättring i produktionen?", "förbättra det befintliga"),
         # "exploitative" is now in the glossary: led with the sentence on explorative innovation
         ("What is meant by exploitative innovation?", "förbättra det befintliga"),
+        # the answer is the next sentence, which points back ("Även här …"): it now joins the
+        # lead at a bar of its own (fit's completion_min), not at that of a further sentence
+        ("What came of the input to the Rural Development Programme?", "för tidigt"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(

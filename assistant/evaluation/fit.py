@@ -29,7 +29,11 @@ extra; the product itself only needs the weights):
    probabilities, 5 folds of whole paraphrase groups), so refusal recall is as high as that
    allows.
 3. **extra_min**: the probability a further sentence needs, chosen on a grid for fact
-   coverage minus padding.
+   coverage minus padding; then **completion_min**, the probability at which the sentence
+   right after the lead that points back to it ("Även här … det är för tidigt att säga något
+   om utfallet") joins the lead, on the same grid and objective. Apart from ``extra_min``
+   (0.95, so further sentences are rare), on dev it raised the objective 0.758 → 0.772 and
+   the lead's hits 159 → 161 of 187.
 
 Test cases are never read here: ``load_dev`` keeps ``split == "dev"`` only.
 
@@ -246,6 +250,16 @@ def _coverage_and_padding(text: str, sentences: list[str], case: Case) -> tuple[
     )
 
 
+def _answer_value(model: AnswerModel, kept: list[Prepared]) -> float:
+    """Mean fact coverage minus ``PADDING_COST`` × padding of the answers ``model`` composes."""
+    values = []
+    for p in kept:
+        ext = compose(p.g, model, p.g.question.lang, p.snapshot)
+        cov, pad = _coverage_and_padding(ext.text, [s.text for s in ext.sentences], p.case)
+        values.append(cov - PADDING_COST * pad)
+    return float(np.mean(values)) if values else 0.0
+
+
 def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
     prepared = prepare(assistant, cases)
     usable = [p for p in prepared if p.g.candidates]
@@ -282,20 +296,25 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
     # refuse above the (allowed+1)-th highest answerable probability
     threshold = round(float(answerable[allowed]) + 1e-6, 6) if len(answerable) > allowed else 0.5
     refused = p_no > threshold
-    # 3. extra sentences
-    best_extra, best_value = EXTRA_GRID[-1], -1.0
+    # 3. extra sentences, then the lead's completion
     kept = [p for p, r in zip(usable, refused, strict=True) if p.case.answerable and not r]
+    best_extra, best_value = EXTRA_GRID[-1], -1.0
     for extra in EXTRA_GRID:
-        trial = AnswerModel(sentence, refusal, threshold, extra, ranker=ranker)
-        values = []
-        for p in kept:
-            ext = compose(p.g, trial, p.g.question.lang, p.snapshot)
-            cov, pad = _coverage_and_padding(ext.text, [s.text for s in ext.sentences], p.case)
-            values.append(cov - PADDING_COST * pad)
-        value = float(np.mean(values)) if values else 0.0
+        value = _answer_value(AnswerModel(sentence, refusal, threshold, extra, ranker=ranker), kept)
         if value > best_value + 1e-9:
             best_extra, best_value = extra, value
-    final = AnswerModel(sentence, refusal, threshold, best_extra, ranker=ranker)
+    # from the highest bar down, so that of equal values the one adding least is kept
+    best_completion = best_extra
+    for bar in sorted(EXTRA_GRID, reverse=True):
+        trial = AnswerModel(
+            sentence, refusal, threshold, best_extra, ranker=ranker, completion_min=bar
+        )
+        value = _answer_value(trial, kept)
+        if value > best_value + 1e-9:
+            best_completion, best_value = bar, value
+    final = AnswerModel(
+        sentence, refusal, threshold, best_extra, ranker=ranker, completion_min=best_completion
+    )
     lead_hits = []
     for p in kept:
         ext = compose(p.g, final, p.g.question.lang, p.snapshot)
@@ -316,6 +335,7 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
             "threshold": threshold,
         },
         "extra_min": best_extra,
+        "completion_min": best_completion,
         "fitted": {
             "split": "dev",
             "cases": len(cases),
@@ -339,7 +359,7 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
             f"{MAX_WRONG_REFUSALS:.0%} wrong refusals on dev ({FOLDS} folds of whole answer "
             f"groups, cut {REPEATS} ways and averaged; refusal evidence from sentence "
             "models fitted out of fold); "
-            "extra_min on a grid",
+            "extra_min, then completion_min, on a grid",
         },
     }
 
