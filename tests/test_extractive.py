@@ -266,8 +266,9 @@ def test_a_sentence_that_points_back_comes_with_the_one_before_it(assistant: Ass
 def test_the_sentence_after_the_lead_that_points_back_joins_it_at_its_own_bar(
     assistant: Assistant,
 ) -> None:
-    """ "Även här … det är för tidigt att säga något om utfallet" completes the lead on the
-    input to the rural programme when it clears ``completion_min``, whatever ``extra_min``."""
+    """The sentence "Även här … det är för tidigt att säga något om utfallet" completes the
+    lead on the input to the rural programme when it clears ``completion_min``, whatever
+    ``extra_min``."""
     question = "Vad blev utfallet av inspelet till Landsbygdsprogrammet?"
     weights = {"focus": 4.0, "names": 2.0}
     alone = ask(assistant, question, model(extra_min=0.999, **weights)).sentences[0].text
