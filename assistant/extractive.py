@@ -92,6 +92,7 @@ TOP_FOR_KIND = 3
 RELATION_LEADS = ("funds", "funder", "part_of", "led_by")  # relations whose statement leads
 RELATION_WITHIN = 3  # … when it is among this many best candidates
 MAX_EXTRA = 2
+COMPLETION = 2  # at most this many sentences after the lead that point back join it
 MIN_CHARS = 20
 MAX_CHARS = 600
 NEIGHBOURS_OF = 10  # the top hits whose neighbouring chunks also give candidates
@@ -845,23 +846,33 @@ def _followers(
 def _completion(
     last: _Unit, g: Gathered, model: AnswerModel, snapshot: Snapshot | None
 ) -> list[_Unit]:
-    """The sentence right after the lead when it points back to it ("Här kan vi nämna …")
-    and is likely enough itself: the lead announced what that sentence names."""
+    """The sentences right after the lead that point back to it, each likely enough itself
+    ("Slutligen vill jag nämna … coachkurs …" / "Även detta är en del i …" / "Deras
+    deltagande ger dem …"), up to ``COMPLETION``; or the one that names what the lead
+    announced ("Här kan vi nämna …")."""
     if snapshot is None or last.item is not None:
         return []
-    end = last.doc_start + len(last.text)
-    announces = bool(_ANNOUNCES.search(last.text))
-    for c in g.candidates:
-        if c.doc_id != last.doc_id or c.doc_start < end:
-            continue
-        names = announces and bool(_NAMES_EXAMPLE.match(c.text))
-        if not (names or is_anaphoric(c.text)):
-            continue
-        gap = snapshot.doc_text(c.doc_id)[end : c.doc_start]
-        bar = model.extra_min if model.completion_min is None else model.completion_min
-        if not gap.strip() and "\n\n" not in gap and (names or c.prob >= bar):
-            return [_Unit.of(c, None)]
-    return []
+    bar = model.extra_min if model.completion_min is None else model.completion_min
+    out: list[_Unit] = []
+    while len(out) < COMPLETION:
+        end = last.doc_start + len(last.text)
+        announces = not out and bool(_ANNOUNCES.search(last.text))
+        nxt = None
+        for c in g.candidates:
+            if c.doc_id != last.doc_id or c.doc_start < end:
+                continue
+            names = announces and bool(_NAMES_EXAMPLE.match(c.text))
+            if not (names or is_anaphoric(c.text)):
+                continue
+            gap = snapshot.doc_text(c.doc_id)[end : c.doc_start]
+            if not gap.strip() and "\n\n" not in gap and (names or c.prob >= bar):
+                nxt = _Unit.of(c, None)
+                break
+        if nxt is None:
+            break
+        out.append(nxt)
+        last = nxt
+    return out
 
 
 def _render(

@@ -279,6 +279,21 @@ def test_the_sentence_after_the_lead_that_points_back_joins_it_at_its_own_bar(
     check_citations(ext)
 
 
+def test_sentences_after_the_lead_that_point_back_join_it_one_after_another(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the course gives is two sentences after the lead: "Slutligen vill jag nämna …
+    coachkurs …" / "Även detta är …" / "Deras deltagande ger dem …"."""
+    question = "Vad ger Produktionslyftets coachkurs deltagarna från IUC-bolagen?"
+    m = model(extra_min=0.999, completion_min=0.01, focus=4.0, names=2.0)
+    lead = ask(assistant, question, m).sentences[0].text
+    assert lead.startswith("Slutligen vill jag nämnda Produktionslyftets coachkurs")
+    assert "Även detta" in lead and "Deras deltagande ger dem en djupare förståelse" in lead
+    monkeypatch.setattr(extractive, "COMPLETION", 1)
+    lead = ask(assistant, question, m).sentences[0].text
+    assert "Även detta" in lead and "Deras deltagande" not in lead
+
+
 @pytest.mark.parametrize(
     "question",
     [
