@@ -362,7 +362,7 @@ _QUESTION_WORDS = frozenset(
     could should would will is are was were do does did has have the a an of to in on for
     about according documents text say says mention mentioned described mean means meant
     tell explain describe list name we our us i my me you your company companies it this
-    that there and or but also""".split()  # noqa: SIM905
+    that there and or but also vet veta du ni know knows""".split()  # noqa: SIM905
 )
 # what describes the asker rather than a subject: "Vi är 25 anställda", "a firm of 40 people"
 _ASKER_WORDS = frozenset(

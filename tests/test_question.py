@@ -243,6 +243,13 @@ def test_an_unknown_place_is_context_a_known_name_is_focus() -> None:
     assert "tillväxtverket" in q.focus and "Tillväxtverket" in q.names
 
 
+def test_what_the_assistant_knows_is_no_focus() -> None:
+    # "vet" is a word the documents never use: as focus it pushed "Vad vet du om förnyelse?"
+    # towards a refusal
+    assert analyse("Vad vet du om förnyelse?", "sv").focus == "förnyelse"
+    assert analyse("What do you know about renewal?", "en").focus == "renewal"
+
+
 def test_the_kind_noun_is_not_focus() -> None:
     q = analyse("Vilken organisation är Produktionslyftet en del av?", "sv")
     assert "organisation" not in q.focus and "produktionslyftet" in q.focus
