@@ -314,9 +314,10 @@ class Assistant:
                             MESSAGES["backend_down"][lang].format(backend=backend, reason=exc)
                         )
                         chat = None
-        if not get_analyzer().query_tokens(standalone):
+        if not get_analyzer().query_tokens(standalone) and not summary.asks_for_summary(standalone):
             # "?", "🙂", "Varför?" with nothing before it: no word says what is asked, and
-            # the nearest sentence to nothing would be quoted as if it answered
+            # the nearest sentence to nothing would be quoted as if it answered ("Berätta
+            # allt" has no such word either, and asks for the overview)
             raise AssistantError(MESSAGES["no_subject"][lang], lang=lang)
         with timer.stage("embed"):
             qvec = self.embeddings.embed_query(standalone)

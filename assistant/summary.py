@@ -1,6 +1,6 @@
 """Summary questions, answered without a language model: "Sammanfatta artikeln om
-produktionsinnovation", "Summarise the leader", "Vilka dokument finns?", "Give me an overview
-of the documents".
+produktionsinnovation", "Summarise the leader", "Vad handlar ledaren om?", "Vilka dokument
+finns?", "Give me an overview of the documents", "Vad kan jag fråga om?".
 
 A document's summary is its opening paragraph's most central sentence (texts open with what
 they are about) and the sentences nearest (e5) to the mean of all its sentences, the usual
@@ -26,16 +26,36 @@ from .question import is_anaphoric
 from .sentences import split_sentences
 
 _I = re.IGNORECASE
+# a document as the questions name it ("Vad handlar ledaren om?", "What is the article about?")
+_DOCUMENT = (
+    r"(artikeln|ledaren|loggen|krönikan|texten|texterna|dokumentet|dokumenten|källorna|"
+    r"the (article|leader|editorial|log|column|texts?|documents?|sources))"
+)
+# what the documents hold, asked with no subject: "Berätta allt", "Vad kan jag fråga om?"
+_WHATS_HERE = (
+    r"^\W*(berätta allt|tell me everything|vad (kan|vet) du( berätta)?( om)?|vad kan jag "
+    r"(fråga|få veta)( om)?|what (do|can) you (know|tell me)|what can i ask( about)?)\W*$"
+)
+# a kind of document as named in questions, and as the documents' "kind" says it
+_KINDS = {
+    "artikel": ("artikeln", "article"),
+    "ledare": ("ledaren", "leader", "editorial"),
+    "logg": ("loggen", "log"),
+    "krönika": ("krönikan", "column"),
+}
+_KIND_NAMED = re.compile(rf"\b({'|'.join(w for v in _KINDS.values() for w in v)})\b", _I)
 _ASKS = re.compile(
     r"\b(sammanfatta\w*|summera\w*|sammanfattning\w*|översikt\w*|summar(y|ies|ise|ize|ising|"
     r"izing)|overview|the gist|tl;?dr)\b|"
-    r"\b(vilka|vad för|which|what) (dokument|texter|källor|documents|texts|sources)\b",
+    r"\b(vilka|vad för|which|what) (dokument|texter|källor|documents|texts|sources)\b|"
+    rf"\b(handlar|går) {_DOCUMENT} (om|ut på)\b|"
+    rf"\bwhat(\'s| is| are| was) {_DOCUMENT} (\w+ ){{0,4}}about\b|{_WHATS_HERE}",
     _I,
 )
 # the documents as a whole rather than one of them
 _ALL = re.compile(
     r"\b(dokumenten|texterna|källorna|alla|allt|documents|texts|sources|all|everything)\b|"
-    r"\b(vilka|vad för|which|what) (dokument|texter|källor)\b",
+    rf"\b(vilka|vad för|which|what) (dokument|texter|källor)\b|{_WHATS_HERE}",
     _I,
 )
 # openings that lean on the sentence before, besides those ``is_anaphoric`` knows. A summary
@@ -90,7 +110,7 @@ def summarise(
         picked = [(d, _central(d, snapshot, embeddings, 1)) for d in doc_ids]
         head = HEAD[lang]["all"]
     else:
-        doc_id = hits[0].chunk.doc_id
+        doc_id = _named_document(question, hits, snapshot) or hits[0].chunk.doc_id
         picked = [(doc_id, _central(doc_id, snapshot, embeddings, DOC_SENTENCES))]
         head = HEAD[lang]["one"].format(title=_title(doc_id, snapshot))
     lines = [head, ""]
@@ -116,6 +136,21 @@ def summarise(
         lines += ["", MORE[lang].format(n=left)]
     kind = "summary_all" if len(picked) > 1 else "summary"
     return Extract("\n".join(lines), sentences, cites, False, used, {"kind": kind})
+
+
+def _named_document(question: str, hits: Sequence[Hit], snapshot: Snapshot) -> str | None:
+    """The document of the kind the question names ("ledaren", "the log"): of several, the
+    one retrieved first; None when the question names no kind the documents have."""
+    named = _KIND_NAMED.search(question)
+    if not named:
+        return None
+    kind = next(k for k, v in _KINDS.items() if named.group(0).lower() in v)
+    of_kind = [
+        d for d, entry in snapshot.documents.items() if kind in str(entry.meta.get("kind", ""))
+    ]
+    if not of_kind:
+        return None
+    return next((h.chunk.doc_id for h in hits if h.chunk.doc_id in of_kind), of_kind[0])
 
 
 def _title(doc_id: str, snapshot: Snapshot) -> str:

@@ -29,6 +29,16 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         "Summarise the leader.",
         "Give me an overview of the documents.",
         "Which documents do you have?",
+        # what a document is about, and what there is to ask about at all (these were
+        # answered with one stray sentence, refused or met with "Jag ser inte vad frågan
+        # gäller")
+        "Vad handlar ledaren om?",
+        "Vad går artikeln ut på?",
+        "What is the leader about?",
+        "What are the documents about?",
+        "Berätta allt.",
+        "Vad kan jag fråga om?",
+        "What do you know?",
     ],
 )
 def test_summary_questions(question: str) -> None:
@@ -42,6 +52,9 @@ def test_summary_questions(question: str) -> None:
         "Hur länge pågår Produktionslyftet 4.0?",
         "Vad säger dokumenten om förnyelse?",  # about a subject, not about the documents
         "What does the article say about renewal?",
+        # about a programme, not a document; what is known about a subject
+        "What is the Smart Maintenance start programme about?",
+        "Vad vet du om förnyelse?",
     ],
 )
 def test_other_questions_are_not_summaries(question: str) -> None:
@@ -81,6 +94,23 @@ def test_a_summary_of_one_document_quotes_its_sentences_in_order(assistant: Assi
     assert starts == sorted(starts)
     # the opening paragraph's sentence comes first, not the byline above it
     assert answer.sentences[0].text.startswith("Vi kan se tillbaka")
+    _check_quotes(assistant, question)
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Berätta allt.", "Dokumenten, med den mest centrala meningen ur varje"),
+        ("Vad kan jag fråga om?", "Dokumenten, med den mest centrala meningen ur varje"),
+        ("Vad handlar ledaren om?", "Sammanfattning av ”Samverkan samverkan samverkan”"),
+    ],
+)
+def test_asked_what_there_is_or_what_a_document_is_about_the_answer_is_a_summary(
+    assistant: Assistant, question: str, head: str
+) -> None:
+    # "Berätta allt" has no word the index knows: it is still no question without a subject
+    answer = assistant.ask(question)
+    assert answer.text.startswith(head)
     _check_quotes(assistant, question)
 
 
