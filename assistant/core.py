@@ -23,6 +23,7 @@ from .errors import AssistantError, BackendUnavailable, StoreUnavailable
 from .index import Snapshot
 from .llm import describe_backend, make_chat_model
 from .models import Answer, DocumentInfo, Hit, IndexStatus, IngestReport, Lang, Turn
+from .question import small_talk
 from .retrieve import Retriever
 from .rewrite import rewrite_without_llm
 from .store import VectorStore
@@ -43,6 +44,19 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "”Vad är ambidexteritet?” eller ”Hur länge pågår Produktionslyftet 4.0?”.",
         "en": "I can't tell what the question is about. Please say what you want to know, "
         "for example “What is ambidexterity?” or “How long does Produktionslyftet 4.0 run?”.",
+    },
+    # a message that is only a greeting or a thanks gets a reply, not a quote or a refusal
+    "greeting": {
+        "sv": "Hej! Jag svarar på frågor om förbättring och förnyelse i produktionen utifrån "
+        "dokumenten och visar källan till varje mening. Fråga till exempel ”Vad är "
+        "ambidexteritet?” eller ”Vad kan jag fråga om?”.",
+        "en": "Hello! I answer questions on improvement and renewal in production from the "
+        "documents, with the source of every sentence. Ask for example “What is "
+        "ambidexterity?” or “What can I ask about?”.",
+    },
+    "thanks": {
+        "sv": "Varsågod! Fråga gärna mer.",
+        "en": "You're welcome! Ask me anything else about the documents.",
     },
     "long_question": {
         "sv": f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken). "
@@ -285,6 +299,16 @@ class Assistant:
         snap = self.snapshot
         if snap.empty:
             raise AssistantError(MESSAGES["empty_index"][lang], lang=lang)
+        if (talk := small_talk(question)) is not None:
+            yield Answer(
+                question=question,
+                standalone_question=question,
+                text=MESSAGES[talk][lang],
+                language=lang,
+                backend="extractive",
+                analysis={"kind": talk},
+            )
+            return
         backend = backend or self.settings.backend
         timer = _Timer()
         notices: list[str] = []

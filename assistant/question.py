@@ -784,3 +784,26 @@ def _funds_others(name: str, sentence: str) -> bool:
 def is_anaphoric(sentence: str) -> bool:
     """The sentence points back ("Även här …", "Deras …", "Detta …") and needs its antecedent."""
     return bool(_ANAPHORA.match(sentence))
+
+
+# a message that is only a greeting or a thanks ("Hej!", "Tack så mycket!", "ok"): no question
+_GREETING = re.compile(
+    r"^\W*(hej(san)?|hallå|tjena|tja|god (morgon|dag|kväll)|goddag|hi|hello|hey|good "
+    r"(morning|afternoon|evening))( (där|there|alla|all))?[\W_]*$",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(
+    r"^\W*((tack|tusen tack|tack så mycket|tackar|thanks|thank you|thanks a lot|thx|ok|okej|"
+    r"okay|bra|fint|perfekt|toppen|great|nice|cool)( (så mycket|för hjälpen|for the help|"
+    r"very much))?[\W_]*)+$",
+    re.IGNORECASE,
+)
+
+
+def small_talk(text: str) -> Literal["greeting", "thanks"] | None:
+    """The kind of small talk ("greeting" or "thanks") when the message is only that."""
+    if _GREETING.match(text):
+        return "greeting"
+    if _THANKS.match(text):
+        return "thanks"
+    return None

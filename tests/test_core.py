@@ -277,6 +277,26 @@ def test_a_question_without_a_subject_is_a_user_error_not_a_quote(
         assistant.ask(question)
 
 
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("Hej!", "Hej! Jag svarar på frågor"),
+        ("Hello", "Hello! I answer questions"),
+        ("Tack så mycket!", "Varsågod!"),
+    ],
+)
+def test_a_greeting_or_a_thanks_gets_a_reply_not_a_quote(
+    assistant: Assistant, question: str, says: str
+) -> None:
+    # "Hej!" was refused with the nearest sentence quoted under it
+    answer = assistant.ask(question)
+    assert answer.text.startswith(says)
+    assert not answer.refusal and not answer.citations
+    assert answer.analysis["kind"] in ("greeting", "thanks")
+    # with a question in it, the question is answered
+    assert assistant.ask("Hej! Vad är ambidexteritet?").citations
+
+
 def test_a_follow_up_without_a_subject_takes_it_from_the_conversation(
     assistant: Assistant,
 ) -> None:

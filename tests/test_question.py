@@ -12,6 +12,7 @@ from assistant.question import (
     has_relation,
     is_anaphoric,
     kind_span,
+    small_talk,
 )
 
 KINDS = {
@@ -465,3 +466,23 @@ def test_joined_names_are_one_answer() -> None:
     assert _held("organisation", both, ("Produktion2030",)) == "VINNOVA"  # not the asked name
     people = "Ledare av programchefen Cecilia Warrol och Birgitta Öjmertz i år."
     assert _held("person", people) == "Cecilia Warrol och Birgitta Öjmertz"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Hej!", "greeting"),
+        ("hej där 🙂", "greeting"),
+        ("God morgon", "greeting"),
+        ("Hello there", "greeting"),
+        ("Tack så mycket!", "thanks"),
+        ("Okej, tack!", "thanks"),
+        ("Thank you very much", "thanks"),
+        # a greeting or a thanks with a question is a question
+        ("Hej! Vad är ambidexteritet?", None),
+        ("Tack, men hur länge pågår det?", None),
+        ("Bra program?", None),
+    ],
+)
+def test_a_greeting_or_a_thanks_alone_is_small_talk(text: str, kind: str | None) -> None:
+    assert small_talk(text) == kind
