@@ -54,6 +54,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "documents, with the source of every sentence. Ask for example “What is "
         "ambidexterity?” or “What can I ask about?”.",
     },
+    "about": {
+        "sv": "Jag svarar på frågor om förbättring och förnyelse i produktionen utifrån "
+        "dokumenten och visar källan till varje mening; det dokumenten inte säger svarar jag "
+        "inte på. Fråga till exempel ”Vilka dokument finns?” eller ”Vad är ambidexteritet?”.",
+        "en": "I answer questions on improvement and renewal in production from the documents, "
+        "with the source of every sentence; what they do not say, I do not answer. Ask for "
+        "example “Which documents are there?” or “What is ambidexterity?”.",
+    },
     "thanks": {
         "sv": "Varsågod! Fråga gärna mer.",
         "en": "You're welcome! Ask me anything else about the documents.",

@@ -800,10 +800,24 @@ _THANKS = re.compile(
 )
 
 
-def small_talk(text: str) -> Literal["greeting", "thanks"] | None:
-    """The kind of small talk ("greeting" or "thanks") when the message is only that."""
+# a question about the assistant itself, not the documents: "Vem är du?", "What can you do?"
+_ABOUT_ME = re.compile(
+    r"^\W*(vem är du|vad är du|vad är det här|vad är detta|who are you|what are you|what is "
+    r"this|hur fungerar (du|det här)|how do(es)? (you|this) work|vad kan du( göra| hjälpa "
+    r"(mig|oss|till) med)?|what can you (do|help (me |us )?with)|kan du hjälpa (mig|oss)|can "
+    r"you help (me|us)|var kommer (dina )?svar(en)? (ifrån|från)|where do (your|the) answers "
+    r"come from)[\W_]*$",
+    re.IGNORECASE,
+)
+
+
+def small_talk(text: str) -> Literal["greeting", "thanks", "about"] | None:
+    """The kind of small talk ("greeting", "thanks", or "about": a question about the
+    assistant itself) when the message is only that."""
     if _GREETING.match(text):
         return "greeting"
     if _THANKS.match(text):
         return "thanks"
+    if _ABOUT_ME.match(text):
+        return "about"
     return None

@@ -478,11 +478,18 @@ def test_joined_names_are_one_answer() -> None:
         ("Tack så mycket!", "thanks"),
         ("Okej, tack!", "thanks"),
         ("Thank you very much", "thanks"),
+        ("Vem är du?", "about"),
+        ("Vad kan du hjälpa till med?", "about"),
+        ("What can you do?", "about"),
+        ("Where do your answers come from?", "about"),
+        ("Vad kan du om förnyelse?", None),
         # a greeting or a thanks with a question is a question
         ("Hej! Vad är ambidexteritet?", None),
         ("Tack, men hur länge pågår det?", None),
         ("Bra program?", None),
     ],
 )
-def test_a_greeting_or_a_thanks_alone_is_small_talk(text: str, kind: str | None) -> None:
+def test_a_greeting_a_thanks_or_a_question_about_the_assistant_is_small_talk(
+    text: str, kind: str | None
+) -> None:
     assert small_talk(text) == kind
