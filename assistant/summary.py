@@ -85,8 +85,9 @@ HEAD = {
     },
 }
 MORE = {
-    "sv": "… och {n} dokument till (se fliken Dokument).",
-    "en": "… and {n} more documents (see the Documents tab).",
+    # the Documents tab is an administrator's: a user asks for a document by its title
+    "sv": "… och {n} dokument till; be om en sammanfattning av ett av dem med dess titel.",
+    "en": "… and {n} more documents; ask for a summary of one of them by its title.",
 }
 
 

@@ -128,7 +128,9 @@ def test_an_overview_of_many_documents_says_how_many_it_left_out(
     monkeypatch.setattr(summary, "MAX_DOCUMENTS", 2)
     answer = assistant.ask("Vilka dokument finns?")
     assert len(answer.sentences) == 2
-    assert answer.text.endswith("… och 1 dokument till (se fliken Dokument).")
+    assert answer.text.endswith(
+        "… och 1 dokument till; be om en sammanfattning av ett av dem med dess titel."
+    )
 
 
 def test_a_summary_of_what_the_documents_say_on_a_subject_is_of_one_document(
