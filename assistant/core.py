@@ -45,7 +45,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "I can't tell what the question is about. Please say what you want to know, "
         "for example “What is ambidexterity?” or “How long does Produktionslyftet 4.0 run?”.",
     },
-    # a message that is only a greeting or a thanks gets a reply, not a quote or a refusal
+    # small talk (a greeting, a thanks, a question about the assistant) gets a reply, not a
+    # quote or a refusal
     "greeting": {
         "sv": "Hej! Jag svarar på frågor om förbättring och förnyelse i produktionen utifrån "
         "dokumenten och visar källan till varje mening. Fråga till exempel ”Vad är "

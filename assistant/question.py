@@ -786,7 +786,7 @@ def is_anaphoric(sentence: str) -> bool:
     return bool(_ANAPHORA.match(sentence))
 
 
-# a message that is only a greeting or a thanks ("Hej!", "Tack så mycket!", "ok"): no question
+# small talk: a message that is only a greeting ("Hej!") or a thanks ("Tack så mycket!", "ok")
 _GREETING = re.compile(
     r"^\W*(hej(san)?|hallå|tjena|tja|god (morgon|dag|kväll)|goddag|hi|hello|hey|good "
     r"(morning|afternoon|evening))( (där|there|alla|all))?[\W_]*$",
