@@ -15,8 +15,9 @@ the question rather than how well they match its topic.
    known to the documents and whether the asked kind occurs in the best passages.
 5. The answer leads with the best sentence (the asked span in **bold** for typed questions),
    then at most ``MAX_EXTRA`` sentences that are likely enough and add something; a sentence
-   that points back brings the one before it; a sentence that announces a list brings its
-   items.
+   that points back brings the one before it; the sentences right after the lead that point
+   back to it join it (``COMPLETION``, at the fitted ``completion_min``); a sentence that
+   announces a list brings its items.
 6. Under the answer, outside its text, "Läs mer" quotes the next ``MORE_ITEMS`` likely
    passages (``Extract.more``): when the lead misses, the answer is often the second or third
    best sentence.
