@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from .analysis import get_analyzer, tokenize
 from .models import Lang
 
-AskedKind = Literal[
+# kinds whose answer is a recognisable piece of text (a name, a number, a date)
+TypedKind = Literal[
     "person",
     "organisation",
     "place",
@@ -35,29 +36,10 @@ AskedKind = Literal[
     "count",
     "frequency",
     "contact",
-    "list",
-    "item",
-    "definition",
-    "reason",
-    "how",
-    "yesno",
-    "other",
 ]
+AskedKind = Literal[TypedKind, "list", "item", "definition", "reason", "how", "yesno", "other"]
 Relation = Literal["part_of", "led_by", "funds", "funder", "funding_to_asker", "joining"]
-# kinds whose answer is a recognisable piece of text (a name, a number, a date)
-TYPED: frozenset[str] = frozenset(
-    {
-        "person",
-        "organisation",
-        "place",
-        "time",
-        "duration",
-        "amount",
-        "count",
-        "frequency",
-        "contact",
-    }
-)
+TYPED: frozenset[str] = frozenset(get_args(TypedKind))
 # kinds whose answer is a way of saying things (a definition, a reason, advice)
 CUED: frozenset[str] = frozenset({"definition", "reason", "how"})
 
