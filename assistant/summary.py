@@ -26,24 +26,27 @@ from .question import is_anaphoric
 from .sentences import split_sentences
 
 _I = re.IGNORECASE
+# a kind of document as the documents' "kind" says it: (its name in a Swedish question, in
+# an English one)
+_KINDS = {
+    "artikel": ("artikeln", ("article",)),
+    "ledare": ("ledaren", ("leader", "editorial")),
+    "logg": ("loggen", ("log",)),
+    "krönika": ("krönikan", ("column",)),
+}
+_SV_NAMES = [sv for sv, _ in _KINDS.values()]
+_EN_NAMES = [w for _, en in _KINDS.values() for w in en]
+_KIND_NAMED = re.compile(rf"\b({'|'.join(_SV_NAMES + _EN_NAMES)})\b", _I)
 # a document as the questions name it ("Vad handlar ledaren om?", "What is the article about?")
 _DOCUMENT = (
-    r"(artikeln|ledaren|loggen|krönikan|texten|texterna|dokumentet|dokumenten|källorna|"
-    r"the (article|leader|editorial|log|column|texts?|documents?|sources))"
+    rf"({'|'.join(_SV_NAMES)}|texten|texterna|dokumentet|dokumenten|källorna|"
+    rf"the ({'|'.join(_EN_NAMES)}|texts?|documents?|sources))"
 )
 # what the documents hold, asked with no subject: "Berätta allt", "Vad kan jag fråga om?"
 _WHATS_HERE = (
     r"^\W*(berätta allt|tell me everything|vad (kan|vet) du( berätta)?( om)?|vad kan jag "
     r"(fråga|få veta)( om)?|what (do|can) you (know|tell me)|what can i ask( about)?)\W*$"
 )
-# a kind of document as named in questions, and as the documents' "kind" says it
-_KINDS = {
-    "artikel": ("artikeln", "article"),
-    "ledare": ("ledaren", "leader", "editorial"),
-    "logg": ("loggen", "log"),
-    "krönika": ("krönikan", "column"),
-}
-_KIND_NAMED = re.compile(rf"\b({'|'.join(w for v in _KINDS.values() for w in v)})\b", _I)
 _ASKS = re.compile(
     r"\b(sammanfatta\w*|summera\w*|sammanfattning\w*|översikt\w*|summar(y|ies|ise|ize|ising|"
     r"izing)|overview|the gist|tl;?dr)\b|"
@@ -145,7 +148,8 @@ def _named_document(question: str, hits: Sequence[Hit], snapshot: Snapshot) -> s
     named = _KIND_NAMED.search(question)
     if not named:
         return None
-    kind = next(k for k, v in _KINDS.items() if named.group(0).lower() in v)
+    word = named.group(0).lower()
+    kind = next(k for k, (sv, en) in _KINDS.items() if word == sv or word in en)
     of_kind = [
         d for d, entry in snapshot.documents.items() if kind in str(entry.meta.get("kind", ""))
     ]
