@@ -347,7 +347,8 @@ class Assistant:
                             MESSAGES["backend_down"][lang].format(backend=backend, reason=exc)
                         )
                         chat = None
-        if not get_analyzer().query_tokens(standalone) and not summary.asks_for_summary(standalone):
+        asks_summary = summary.asks_for_summary(standalone)
+        if not get_analyzer().query_tokens(standalone) and not asks_summary:
             # "?", "🙂", "Varför?" with nothing before it: no word says what is asked, and
             # the nearest sentence to nothing would be quoted as if it answered ("Berätta
             # allt" has no such word either, and asks for the overview)
@@ -365,7 +366,7 @@ class Assistant:
 
         def extract() -> extractive.Extract:
             with timer.stage("answer"):
-                if summary.asks_for_summary(standalone):
+                if asks_summary:
                     summed = summary.summarise(standalone, lang, found, snap, self.embeddings)
                     if summed is not None:
                         return summed
