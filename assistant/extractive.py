@@ -690,13 +690,21 @@ def _read_more(
 def _unit_citations(unit: _Unit, hits: list[Hit], first: int) -> list[Citation]:
     """A unit quoted on its own, numbered from ``first``: one citation per chunk it lies in
     (a sentence that points back may start in the chunk before)."""
+    return list(_citations(unit.parts, hits, first).values())
+
+
+def _citations(
+    parts: Sequence[tuple[int, int, int]], hits: list[Hit], first: int
+) -> dict[int, Citation]:
+    """One citation per hit the ``parts`` (hit, start, end) lie in, numbered from ``first``
+    in the order the hits first appear, each with its spans in text order."""
     by_hit: dict[int, list[tuple[int, int]]] = {}
-    for hit, s, e in unit.parts:
+    for hit, s, e in parts:
         by_hit.setdefault(hit, []).append((s, e))
-    return [
-        citation_from_hit(n, hits[hit], spans)
+    return {
+        hit: citation_from_hit(n, hits[hit], sorted(spans))
         for n, (hit, spans) in enumerate(by_hit.items(), first)
-    ]
+    }
 
 
 def shown_leading(g: Gathered, i: int, snapshot: Snapshot | None) -> str:
@@ -887,14 +895,7 @@ def _render(
     ``AnswerSentence`` per group: what the lead brought along belongs to the lead."""
     hits = g.hits
     units = [u for group in groups for u in group]
-    picked: dict[int, list[tuple[int, int]]] = {}
-    for u in units:
-        for hit, s, e in u.parts:
-            picked.setdefault(hit, []).append((s, e))
-    cites = {
-        hit: citation_from_hit(n, hits[hit], sorted(spans))
-        for n, (hit, spans) in enumerate(picked.items(), 1)
-    }
+    cites = _citations([p for u in units for p in u.parts], hits, 1)
 
     def numbers(us: list[_Unit]) -> list[int]:
         return list(dict.fromkeys(cites[hit].number for u in us for hit, _, _ in u.parts))
