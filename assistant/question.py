@@ -87,7 +87,12 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         re.compile(
             r"\b(vad kostar|hur mycket (kostar|pengar|får|är)|vad är (kostnaden|priset|avgiften|"
             r"budgeten)|vad blir kostnaden|till vilket pris|i kronor|how much (does|do|money|is|"
-            r"will)|what does .{1,40}? cost|what is the (cost|price|fee|budget)|"
+            r"will|would|could|should|can|might)|what (does|do|would|will) .{1,40}? cost|"
+            r"what is the (cost|price|fee|budget)|"
+            # "Vad skulle en licens kosta oss?", "What does the grant amount to?", "Vad uppgår
+            # bidraget till?"
+            r"vad (skulle|kommer|ska) .{1,40}? kosta|hur mycket skulle|"
+            r"amounts? to(?=\s*[?.!]|\s*$)|vad uppgår .{1,40}? till|hur mycket uppgår|"
             r"what are the (costs|fees)|"
             # a share: "Med hur många procent …?", "… ökat i procent?", "By what percentage …?"
             r"i procent|hur många procent|med hur mycket|by how much|how many per ?cent|"
@@ -309,6 +314,8 @@ _RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
         # "Hur ansöker vi?", "How do I sign up for …?"; not "How can we apply the four areas?"
         re.compile(
             r"\b(ansöker|ansöka|ansökan|anmäler|anmäla|anmälan|sign(ing)? up|apply(ing)? (for|to)"
+            # "Hur söker man till Go Global?", "Kan vi söka in?"; not "söker nya lösningar"
+            r"|sök(er|a) (man |vi |jag |ni |du )?(till|in)\b"
             r"|register(ing)? for|registration|enrol\w*|(how|where) (do|can|should) (we|i|you|"
             r"companies|a company) (apply|register)(?=\s*[?.!,]|\s*$))\b",
             _I,

@@ -75,6 +75,12 @@ KINDS = {
         ("Vilken lön har en Lean-coach?", "sv"),
         ("How much did sales increase?", "en"),
         ("How large is the grant for 2020?", "en"),
+        # with a modal verb, and "amount to"
+        ("How much would a licence for the framework cost us?", "en"),
+        ("What would the coach course cost?", "en"),
+        ("Vad skulle det kosta oss att delta?", "sv"),
+        ("What does Tillväxtverket's grant to Produktionslyftet amount to?", "en"),
+        ("Vad uppgår verksamhetsbidraget till?", "sv"),
     ],
     "frequency": [
         ("Hur ofta träffas coacherna och företagen?", "sv"),
@@ -278,6 +284,9 @@ def test_the_kind_noun_is_not_focus() -> None:
         ("Hur anmäler man sig till coachkursen?", "joining"),
         ("How do I sign up for the Go Global start programme?", "joining"),
         ("Where do we apply?", "joining"),
+        ("Hur söker man till Go Global?", "joining"),
+        ("Kan vi söka in till 18-månadersprogrammet?", "joining"),
+        ("Vilka företag söker nya lösningar?", None),  # to seek, not to apply
         ("How can we apply the four areas in our factory?", None),  # apply = use
         ("Kan vi ansöka om bidrag från Tillväxtverket?", "funding_to_asker"),
     ],
