@@ -211,8 +211,12 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         "how",
         re.compile(
             r"\b(hur (kan|ska|bör|gör|får|kommer|skapar|bygger|arbetar|jobbar|organiserar|"
-            r"stärker|hanterar|lyckas|börjar)|vad (kan|ska|bör|behöver) (vi|man|jag|ett|"
-            r"företag)|tips|råd|how (can|should|do|does|to|could|might|would)|what should)\b",
+            r"stärker|hanterar|lyckas|börjar)|vad (mer |annat )?(kan|ska|bör|behöver|måste|"
+            r"borde) (vi|man|jag|ett|företag|ledningen)|tips|råd|how (can|should|do|does|to|"
+            r"could|might|would)|what (else |more )?(should|must|ought to)|"
+            # "What can we do to …?", "What do we need to do?": what the asker should do
+            r"what (else |more )?(can|could|do|does) (we|i|you|one|a company|companies|"
+            r"management) (do|need to|have to)\b)\b",
             _I,
         ),
     ),

@@ -135,6 +135,13 @@ KINDS = {
         # where to begin is advice, not a place (was refused as a place question)
         ("Var ska vi börja med förnyelse?", "sv"),
         ("Where should we start with renewal?", "en"),
+        # what the asker should do, with "else"/"mer" or a modal other than "should"
+        ("Vad mer ska vi mäta?", "sv"),
+        ("Vad måste ledningen göra?", "sv"),
+        ("What else should we follow up to support renewal?", "en"),
+        ("What must management do?", "en"),
+        ("What can we do to succeed with renewal?", "en"),
+        ("What do we need to do first?", "en"),
     ],
     "yesno": [
         ("Stämmer det att Produktion2030 är finansiär?", "sv"),
@@ -146,6 +153,7 @@ KINDS = {
     "other": [
         # "antalet" without asking for it: what happened to the number, not the number
         ("Vad hände med antalet anställda i företagen?", "sv"),
+        ("What can the framework do?", "en"),  # what it can do, not what the asker should
     ],
 }
 
