@@ -90,6 +90,7 @@ REFUSAL_FEATURES = (
 )
 _FEATURE = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
 TOP_FOR_KIND = 3
+SAME_FAMILY = 7  # letters two stems share to count as one word family (see _related)
 RELATION_LEADS = ("funds", "funder", "part_of", "led_by")  # relations whose statement leads
 RELATION_WITHIN = 3  # … when it is among this many best candidates
 MAX_EXTRA = 2
@@ -615,9 +616,10 @@ def compose(
     analysis: dict[str, Any] | None = None,
 ) -> Extract:
     """Lead with the best sentence, add up to MAX_EXTRA that are likely, add something and
-    stand alone. A further sentence that points back ("Deras deltagande …", "Även här …") is
-    left out: on dev, 27 of the 32 such extras held neither a fact nor the evidence, and
-    leaving them out cost no fact."""
+    stand alone (none when the lead has every asked-about word, unless a list is asked). A
+    further sentence that points back ("Deras deltagande …", "Även här …") is left out: on
+    dev, 27 of the 32 such extras held neither a fact nor the evidence, and leaving them out
+    cost no fact."""
     q = g.question
     order = sorted(range(len(g.candidates)), key=lambda i: -g.candidates[i].order)
     if q.ordinal is not None:
@@ -626,9 +628,14 @@ def compose(
         order = _asked_relation_first(g, order)
     lead = g.candidates[order[0]]
     chosen = [order[0]]
+    # a lead that has all the words the question asks about leaves a further sentence
+    # nothing to add but its topic ("What is meant by exploitative innovation?" took on
+    # "Syftet är …" and "Vi hoppas med detta arbete …"); a list's items still join. On dev,
+    # padding 0.130 -> 0.112 and no fact lost
+    complete = q.kind != "list" and _has_every_focus_word(lead.text, q)
     for i in order[1:]:
         c = g.candidates[i]
-        if len(chosen) > MAX_EXTRA or c.prob < model.extra_min:
+        if complete or len(chosen) > MAX_EXTRA or c.prob < model.extra_min:
             break
         redundant = float((g.vectors[chosen] @ g.vectors[i]).max()) > REDUNDANT
         same_item = q.ordinal is not None and c.item is not None and c.item == lead.item
@@ -652,6 +659,25 @@ def compose(
     ext = _render(groups, g, model, lang, analysis or q.as_dict())
     ext.more = _read_more(g, order, chosen, covered, snapshot, len(ext.citations))
     return ext
+
+
+def _has_every_focus_word(text: str, q: Question) -> bool:
+    """Whether the sentence has each word of the question's focus, itself or through the
+    glossary ("exploitative" is there as "förbättra … (exploit)"); words without index terms
+    (stopwords) do not count."""
+    analyzer = get_analyzer()
+    words = _sentence_words(text)
+    asked = [terms for w in q.focus.split() if (terms := analyzer.query_tokens(w))]
+    return bool(asked) and all(any(_related(t, words) for t in terms) for terms in asked)
+
+
+def _related(term: str, words: frozenset[str]) -> bool:
+    """The term, or a word of the same family: stems that share their first SAME_FAMILY
+    letters ("innovation", "innovativ"; the stemmer keeps derivations apart)."""
+    if term in words:
+        return True
+    head = term[:SAME_FAMILY]
+    return len(head) == SAME_FAMILY and any(w.startswith(head) for w in words)
 
 
 def _read_more(

@@ -24,7 +24,7 @@ from assistant.extractive import (
     load_model,
 )
 from assistant.models import Turn
-from assistant.question import is_anaphoric
+from assistant.question import analyse, is_anaphoric
 
 AREAS = (
     "1. Gör produktionsinnovation till en strategisk fråga.",
@@ -315,11 +315,19 @@ def test_no_sentence_is_shown_twice(assistant: Assistant, question: str) -> None
 
 
 def test_at_most_two_further_sentences_and_none_below_the_bar(assistant: Assistant) -> None:
-    q = "Vad är förnyelse i produktion?"
+    q = "Vad är förnyelse i produktion, och vad har det med kvalitet att göra?"
     few = ask(assistant, q, model(dense=1.0, focus=1.0, extra_min=0.999))
     assert len(few.sentences) == 1
     many = ask(assistant, q, model(dense=1.0, focus=1.0, extra_min=0.0))
+    assert not extractive._has_every_focus_word(many.sentences[0].text, analyse(q, "sv"))
     assert 2 <= len(many.sentences) <= 1 + extractive.MAX_EXTRA + 1  # a lead may bring a list
+
+
+def test_a_lead_with_every_asked_word_takes_no_further_sentence(assistant: Assistant) -> None:
+    q = "Vad är förnyelse i produktion?"
+    ext = ask(assistant, q, model(dense=1.0, focus=1.0, extra_min=0.0))
+    assert extractive._has_every_focus_word(ext.sentences[0].text, analyse(q, "sv"))
+    assert len(ext.sentences) == 1
 
 
 def test_read_more_quotes_the_next_likely_passages_outside_the_answer(
