@@ -355,7 +355,7 @@ _QUESTION_WORDS = frozenset(
     could should would will is are was were do does did has have the a an of to in on for
     about according documents text say says mention mentioned described mean means meant
     tell explain describe list name we our us i my me you your company companies it this
-    that there and or but also vet veta du ni know knows""".split()  # noqa: SIM905
+    that there and or but also vet veta du ni know knows ofta often frequently""".split()  # noqa: SIM905
 )
 # what describes the asker rather than a subject: "Vi är 25 anställda", "a firm of 40 people"
 _ASKER_WORDS = frozenset(
@@ -551,6 +551,17 @@ _FREQUENCY = re.compile(
     r"seldom|often|always|never)\b",
     _I,
 )
+# words that say how often only of what the sentence is about: "Tillverkande företag har ofta
+# god uppföljning" does not say how often coaches visit a company
+_VAGUE_FREQUENCY = re.compile(r"^(sällan|ofta|alltid|aldrig|rarely|seldom|often|always|never)$", _I)
+
+
+def vague_frequency(sentence: str) -> bool:
+    """The sentence says how often only with a word such as "ofta" or "sällan"."""
+    found = [m.group(0) for m in _FREQUENCY.finditer(sentence)]
+    return bool(found) and all(_VAGUE_FREQUENCY.match(f) for f in found)
+
+
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _DATE = re.compile(
     r"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{1,2}\s+(jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|"

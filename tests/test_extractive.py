@@ -459,6 +459,9 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         # the answer is the next sentence, which points back ("Även här …"): it now joins the
         # lead at a bar of its own (fit's completion_min), not at that of a further sentence
         ("What came of the input to the Rural Development Programme?", "för tidigt"),
+        # … and in a sentence on the asked thing, "ofta"/"sällan" is the answer
+        ("How often is renewal associated with risk-taking?", "förknippas ofta"),
+        ("How often is radical renewal talked about?", "sällan talas"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(
@@ -476,6 +479,10 @@ def test_questions_that_used_to_quote_the_wrong_sentence(
     [
         # how often, how much a sum grew: the documents name the things, never the figure
         "How often do the Produktionslyftet coaches visit a company?",
+        # "Tillverkande företag har ofta god uppföljning …" says nothing of coaches meeting
+        # companies: "ofta" answers "how often" only in a sentence on the asked thing
+        "How often do the Lean coaches meet the companies?",
+        "Hur ofta besöker coacherna företagen?",
         "Hur mycket ökade omsättningen hos företagen i Produktionslyftet?",
     ],
 )

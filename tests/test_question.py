@@ -13,6 +13,7 @@ from assistant.question import (
     is_anaphoric,
     kind_span,
     small_talk,
+    vague_frequency,
 )
 
 KINDS = {
@@ -367,6 +368,27 @@ def test_kind_span(kind: str, sentence: str, held: str | None) -> None:
         assert span is not None
         got = sentence[span[0] : span[1]]
         assert held in got or got in held
+
+
+@pytest.mark.parametrize(
+    ("sentence", "vague"),
+    [
+        ("Tillverkande företag har ofta god uppföljning av arbetet.", True),
+        ("Radikal förnyelse talas sällan så mycket om.", True),
+        ("Coacherna träffar företagen ofta, en gång i månaden.", False),  # says how often
+        ("The coaches meet the companies every week.", False),
+        ("Ett Utvecklingsprogram på 18 månader.", False),  # no frequency at all
+    ],
+)
+def test_vague_frequency(sentence: str, vague: bool) -> None:
+    assert vague_frequency(sentence) is vague
+
+
+def test_how_often_is_no_focus_word() -> None:
+    assert analyse("Hur ofta talas det om radikal förnyelse?", "sv").focus == (
+        "talas radikal förnyelse"
+    )
+    assert "often" not in analyse("How often do the coaches visit?", "en").focus
 
 
 def test_a_name_the_question_holds_is_not_the_answer_of_its_kind() -> None:
