@@ -196,6 +196,14 @@ def test_expansion_of_inflected_forms_and_lead_rows(analyzer: Analyzer) -> None:
     assert stem("four") in analyzer.query_tokens("de fyra områdena")
 
 
+def test_expansion_of_the_documents_general_words(analyzer: Analyzer) -> None:
+    # an English question meets the Swedish text through its everyday words too
+    tokens = analyzer.query_tokens("Who wrote the article, and which areas does it name?")
+    assert {stem("skrev"), stem("artikeln"), stem("områden")} <= set(tokens)
+    assert stem("fyra") in analyzer.query_tokens("the four steps")
+    assert stem("uppdykande") in analyzer.query_tokens("emerging opportunities")
+
+
 def test_no_expansion_without_glossary_terms(analyzer: Analyzer) -> None:
     assert analyzer.query_tokens("DigiLean Robotlyftet") == analyzer.index_tokens(
         "DigiLean Robotlyftet"
