@@ -355,7 +355,8 @@ _QUESTION_WORDS = frozenset(
     could should would will is are was were do does did has have the a an of to in on for
     about according documents text say says mention mentioned described mean means meant
     tell explain describe list name we our us i my me you your company companies it this
-    that there and or but also vet veta du ni know knows ofta often frequently""".split()  # noqa: SIM905
+    that there and or but also vet veta du ni know knows
+    ofta often frequently""".split()  # noqa: SIM905
 )
 # what describes the asker rather than a subject: "Vi är 25 anställda", "a firm of 40 people"
 _ASKER_WORDS = frozenset(
@@ -539,6 +540,9 @@ _AMOUNT = re.compile(
     r"\d[\d,.]*\s?(%|procent\b|percent\b)",
     _I,
 )
+# words that say how often only of what their sentence is about: "Tillverkande företag har
+# ofta god uppföljning" does not say how often coaches visit a company
+_VAGUE_WORDS = "sällan|ofta|alltid|aldrig|rarely|seldom|often|always|never"
 # how often: "varje vecka", "två gånger per år", "en gång i månaden", "sällan", "weekly"
 _FREQUENCY = re.compile(
     r"\b(varje|var|varannan|varannat|every|each)\s+(dag|vecka|månad|kvartal|år|termin|"
@@ -546,14 +550,11 @@ _FREQUENCY = re.compile(
     rf"\b({_NUMBER_WORDS}|en|ett|once|twice)\s+(gång|gånger|times?)\s+(per|i|om|a|an|each)\b|"
     r"\b(per|a)\s+(dag|vecka|månad|kvartal|år|day|week|month|quarter|year)\b|"
     # not "ständiga"/"kontinuerliga" (förbättringar): continuous improvement is no frequency
-    r"\b(dagligen|veckovis|månadsvis|kvartalsvis|årligen|regelbundet|regelbundna|sällan|ofta|"
-    r"alltid|aldrig|once|twice|daily|weekly|monthly|quarterly|yearly|annually|regularly|rarely|"
-    r"seldom|often|always|never)\b",
+    r"\b(dagligen|veckovis|månadsvis|kvartalsvis|årligen|regelbundet|regelbundna|once|twice|"
+    rf"daily|weekly|monthly|quarterly|yearly|annually|regularly|{_VAGUE_WORDS})\b",
     _I,
 )
-# words that say how often only of what the sentence is about: "Tillverkande företag har ofta
-# god uppföljning" does not say how often coaches visit a company
-_VAGUE_FREQUENCY = re.compile(r"^(sällan|ofta|alltid|aldrig|rarely|seldom|often|always|never)$", _I)
+_VAGUE_FREQUENCY = re.compile(rf"^({_VAGUE_WORDS})$", _I)
 
 
 def vague_frequency(sentence: str) -> bool:
