@@ -563,7 +563,8 @@ def vague_frequency(sentence: str) -> bool:
     return bool(found) and all(_VAGUE_FREQUENCY.match(f) for f in found)
 
 
-_YEAR = re.compile(r"\b(19|20)\d\d\b")
+# a year, or a whole date: the day of "2019-12-20" (a byline) is no count
+_YEAR = re.compile(r"\b(19|20)\d\d(-\d\d-\d\d)?\b")
 _DATE = re.compile(
     r"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{1,2}\s+(jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|"
     r"nov|dec)\w*|\b(våren|hösten|sommaren|vintern|spring|autumn|fall|summer|winter)\s+\d{4}|"
@@ -705,7 +706,7 @@ def kind_span(
         match = _DATE.search(sentence)
     elif kind == "count":
         plain = _NAMED_VERSION.sub(lambda m: " " * len(m.group(0)), sentence)
-        plain = _YEAR.sub("    ", plain)
+        plain = _YEAR.sub(lambda m: " " * len(m.group(0)), plain)
         match = _COUNT.search(plain)
     elif kind == "frequency":
         match = _FREQUENCY.search(sentence)

@@ -347,6 +347,8 @@ def test_relations(question: str, relation: str | None) -> None:
         ("count", "ett fortsatt stort intresse för 18-månadersprogrammet.", None),
         ("duration", "ett fortsatt stort intresse för 18-månadersprogrammet.", "18-månaders"),
         ("count", "Vi har 18 deltagare.", "18"),
+        # a date's day is no count either ("How many companies joined in 2019?")
+        ("count", "Ledare · Birgitta Öjmertz · Programdirektör · 2019-12-20", None),
         # a share answers "med hur många procent"
         ("amount", "Lönsamheten ökade med 12 % på två år.", "12 %"),
         ("amount", "Omsättningen steg 15 procent.", "15 procent"),
