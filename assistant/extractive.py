@@ -46,11 +46,13 @@ from .question import (
     LAST,
     Question,
     analyse,
+    asks_date,
     has_cue,
     has_relation,
     is_anaphoric,
     kind_span,
     vague_frequency,
+    vague_time,
 )
 from .recent import RecentTable
 from .sentences import split_sentences, unpaired_quote_mark
@@ -91,7 +93,7 @@ REFUSAL_FEATURES = (
 )
 _FEATURE = {f: i for i, f in enumerate(SENTENCE_FEATURES)}
 TOP_FOR_KIND = 3
-VAGUE_ON_TOPIC = 0.5  # see _vague_frequency_on_topic
+VAGUE_ON_TOPIC = 0.5  # see _vague_on_topic
 SAME_FAMILY = 7  # letters two stems share to count as one word family (see _related)
 RELATION_LEADS = ("funds", "funder", "part_of", "led_by")  # relations whose statement leads
 RELATION_WITHIN = 3  # … when it is among this many best candidates
@@ -484,27 +486,32 @@ def gather(
         f[idx["short"]] = float(len(c.text) < SHORT and not q.typed)
         f[idx["meta"]] = float(bool(_META.search(c.text)))
     if q.kind == "frequency":
-        _vague_frequency_on_topic(cands)
+        _vague_on_topic(cands, vague_frequency)
+    elif q.kind == "time":
+        _vague_on_topic(cands, vague_time, never=asks_date(question))
     g = Gathered(q, hits, cands, vecs)
     if model is not None:
         score(g, model, vocabulary)
     return g
 
 
-def _vague_frequency_on_topic(cands: list[Candidate]) -> None:
-    """A vague "ofta" or "sällan" says how often only of what its sentence is about: it
-    answers "how often" in a sentence with at least VAGUE_ON_TOPIC of the asked-about words
-    that the candidate with most of them has ("… radikal förnyelse i produktion sällan
-    talas så mycket om"), not in another ("Tillverkande företag har ofta god uppföljning"
-    for "How often do the coaches visit a company?", which has none of them). On the
-    questions that led to this, such sentences had 0.79-1.0 of the best overlap where they
-    answer and 0-0.07 where they do not."""
+def _vague_on_topic(
+    cands: list[Candidate], vague: Callable[[str], bool], never: bool = False
+) -> None:
+    """A vague answer says how often or when only of what its sentence is about. A vague
+    "ofta" or "sällan" answers "how often" in a sentence with at least VAGUE_ON_TOPIC of the
+    asked-about words that the candidate with most of them has ("… radikal förnyelse i
+    produktion sällan talas så mycket om"), not in another ("Tillverkande företag har ofta god
+    uppföljning" for "How often do the coaches visit a company?", which has none of them). On
+    the questions that led to this, such sentences had 0.79-1.0 of the best overlap where they
+    answer and 0-0.07 where they do not. A bare season ("en väldigt intensiv höst") answers
+    "när" the same way, and never a question that asks for a date (``never``)."""
     idx = _FEATURE
     best = max(float(c.features[idx["focus"]]) for c in cands)
     for c in cands:
         f = c.features
         on_topic = f[idx["focus"]] >= VAGUE_ON_TOPIC * best > 0
-        if f[idx["kind"]] and not on_topic and vague_frequency(c.text):
+        if f[idx["kind"]] and (never or not on_topic) and vague(c.text):
             f[idx["kind"]], f[idx["kind_absent"]] = 0.0, 1.0
 
 

@@ -52,7 +52,10 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         re.compile(
             r"\b(telefonnummer\w*|telefon|ringa|mejl\w*|e-post\w*|epost\w*|adress\w*|"
             r"kontakt\w*|webbplats\w*|hemsida\w*|phone|telephone|e-?mail|address\w*|contact\w*|"
-            r"website|web site)\b",
+            r"website|web site|"
+            # where to read more is a web address: "Var kan jag läsa mer om Produktion2030?"
+            r"(var|where) (kan|can) (jag|vi|man|i|we|one) (läsa|hitta|find|read) (mer|more)|"
+            r"mer information|more information)\b",
             _I,
         ),
     ),
@@ -571,9 +574,38 @@ _DATE = re.compile(
     r"\b(19|20)\d0-tal\w*|\bsent \d{4}-tal|"
     # seasons and holidays name a time too: "under hösten", "jul och nyår"
     r"\b(våren|hösten|sommaren|vintern|julen|jul|nyår\w*|påsk\w*|midsommar\w*|"
+    # a season without its article: "en väldigt intensiv höst" ("vår" is also "our")
+    r"höst|höstens|sommar|vinter|"
     r"christmas|easter|new year)\b",
     _I,
 )
+# a time named only by a season or holiday: when something happened only in a sentence about
+# it ("en väldigt intensiv höst" says when it was intense, not when applications close)
+_SEASON = re.compile(
+    r"^(våren|hösten|sommaren|vintern|julen|jul|nyår\w*|påsk\w*|midsommar\w*|höst|höstens|"
+    r"sommar|vinter|christmas|easter|new year)$",
+    _I,
+)
+# a question that asks for a date or a year, which a season does not give
+_DATE_ASKED = re.compile(
+    r"\b(sista ansökningsdag\w*|ansökningsdag\w*|deadline\w*|sista dag\w*|datum\w*|"
+    r"closing date|start date|startdatum|vilket år|vilket datum|which year|what year|"
+    r"what date|which date)\b",
+    _I,
+)
+
+
+def vague_time(sentence: str) -> bool:
+    """The sentence says when only with a season or holiday ("under hösten", "jul")."""
+    found = [m.group(0) for m in _DATE.finditer(sentence)]
+    return bool(found) and all(_SEASON.match(f) for f in found)
+
+
+def asks_date(question: str) -> bool:
+    """The question asks for a date or a year ("När är sista ansökningsdag …?")."""
+    return bool(_DATE_ASKED.search(question))
+
+
 _COUNT = re.compile(
     # not a number that begins a compound ("18-månadersprogrammet" is a duration)
     r"(?<![\w.])(\d+)(?![\w]|\.\d|-\w)(?!\s*(kr|kronor|%))|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|"

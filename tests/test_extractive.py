@@ -465,6 +465,10 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         # … and in a sentence on the asked thing, "ofta"/"sällan" is the answer
         ("How often is renewal associated with risk-taking?", "förknippas ofta"),
         ("How often is radical renewal talked about?", "sällan talas"),
+        # a season without its article names a time ("en väldigt intensiv höst"): was refused
+        ("När hade Produktionslyftet mycket spännande aktiviteter i många företag?", "höst"),
+        # where to read more is a web address: led with "… finansiär i Produktionslyftet …"
+        ("Var hittar man mer information om Produktion2030?", "https://produktion2030.se"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(

@@ -8,12 +8,14 @@ import pytest
 from assistant.question import (
     LAST,
     analyse,
+    asks_date,
     has_cue,
     has_relation,
     is_anaphoric,
     kind_span,
     small_talk,
     vague_frequency,
+    vague_time,
 )
 
 KINDS = {
@@ -93,6 +95,8 @@ KINDS = {
         ("Vilket telefonnummer har Produktionslyftet?", "sv"),
         ("What is the phone number of the office?", "en"),
         ("Vilken e-postadress har programchefen?", "sv"),
+        ("Var kan jag läsa mer om Produktion2030?", "sv"),
+        ("Where can I find more information about the framework?", "en"),
     ],
     "place": [
         ("Var finns de företag som Landsbygdsprogrammet vill stärka?", "sv"),
@@ -341,6 +345,8 @@ def test_relations(question: str, relation: str | None) -> None:
         ("duration", "We have worked on it for several years.", "several years"),
         ("time", "Nu ser vi fram emot jul och nyår, där många tar ledigt.", "jul"),
         ("time", "Under hösten har vi inlett flera samarbeten.", "hösten"),
+        ("time", "Vi kan se tillbaka på en väldigt intensiv höst med aktiviteter.", "höst"),
+        ("time", "Här vill vi utveckla vår metodik.", None),
         ("count", "som stöds av VINNOVA, Energimyndigheten och Formas.", "VINNOVA"),
         ("count", "Vi, de och andra har deltagit.", None),
         # a number that begins a compound is no count: "18-månadersprogrammet" is a duration
@@ -384,6 +390,34 @@ def test_kind_span(kind: str, sentence: str, held: str | None) -> None:
 )
 def test_vague_frequency(sentence: str, vague: bool) -> None:
     assert vague_frequency(sentence) is vague
+
+
+@pytest.mark.parametrize(
+    ("sentence", "vague"),
+    [
+        ("Vi kan se tillbaka på en väldigt intensiv höst med aktiviteter.", True),
+        ("Nu ser vi fram emot jul och nyår.", True),
+        ("Under hösten 2019 inledde vi flera samarbeten.", False),  # a year says when
+        ("Ledare · Birgitta Öjmertz · 2019-12-20", False),
+        ("Vi har många deltagare.", False),  # no time at all
+    ],
+)
+def test_vague_time(sentence: str, vague: bool) -> None:
+    assert vague_time(sentence) is vague
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("När är sista ansökningsdag till 18-månadersprogrammet?", True),
+        ("Vilket datum startar nästa coachkurs?", True),
+        ("What is the application deadline?", True),
+        ("När var det särskilt intensivt för Produktionslyftet?", False),
+        ("When did the quality movement make its breakthrough?", False),
+    ],
+)
+def test_asks_date(question: str, asks: bool) -> None:
+    assert asks_date(question) is asks
 
 
 def test_how_often_is_no_focus_word() -> None:
