@@ -606,10 +606,16 @@ def asks_date(question: str) -> bool:
     return bool(_DATE_ASKED.search(question))
 
 
+_TIME_UNITS = (
+    r"(sekund|minut|timm|dag|dygn|veck|månad|år|kvartal|termin|second|minute|hour|day|week|"
+    r"month|year|quarter|term)\w*\b"
+)
 _COUNT = re.compile(
     # not a number that begins a compound ("18-månadersprogrammet" is a duration)
-    r"(?<![\w.])(\d+)(?![\w]|\.\d|-\w)(?!\s*(kr|kronor|%))|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|"
-    r"two|three|four|five|six|seven|eight|nine|ten)\s+\w+|"
+    # nor a sum, a share or a stretch of time ("på 18 månader" is a duration, not a count)
+    rf"(?<![\w.])(\d+)(?![\w]|\.\d|-\w)(?!\s*(kr|kronor|%|{_TIME_UNITS}))|"
+    r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|"
+    rf"two|three|four|five|six|seven|eight|nine|ten)\s+(?!{_TIME_UNITS})\w+|"
     # an enumeration of names answers "how many" by listing them: "VINNOVA, Energimyndigheten
     # och Formas"
     r"(?-i:\b[A-ZÅÄÖ][\wåäö-]+,\s+[A-ZÅÄÖ][\wåäö-]+,?\s+(och|and)\s+[A-ZÅÄÖ][\wåäö-]+)",

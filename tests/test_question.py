@@ -353,6 +353,9 @@ def test_relations(question: str, relation: str | None) -> None:
         ("count", "ett fortsatt stort intresse för 18-månadersprogrammet.", None),
         ("duration", "ett fortsatt stort intresse för 18-månadersprogrammet.", "18-månaders"),
         ("count", "Vi har 18 deltagare.", "18"),
+        # a stretch of time is no count: "How many companies …?" is not "18 månader"
+        ("count", "ett Utvecklingsprogram på 18 månader med digitalisering.", None),
+        ("count", "ett ramverk som vi under tre år utvecklat", None),
         # a date's day is no count either ("How many companies joined in 2019?")
         ("count", "Ledare · Birgitta Öjmertz · Programdirektör · 2019-12-20", None),
         # a share answers "med hur många procent"
