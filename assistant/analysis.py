@@ -96,12 +96,26 @@ QUERY_STOPWORDS: frozenset[str] = _words(
 _local = threading.local()
 
 
+_CONSONANT_ET = re.compile(r"[bcdfghjklmnpqrstvwxz]et$")
+
+
 def stem(word: str) -> str:
-    """Snowball Swedish stem of one lower-cased word (a PyStemmer instance per thread)."""
+    """Snowball Swedish stem of one lower-cased word (a PyStemmer instance per thread), and
+    the definite neuter "-et" that Snowball keeps after some consonants: "ramverket",
+    "programmet", "upplägget", "utfallet" meet "ramverk", "program", "upplägg", "utfall"
+    (Snowball itself stems "ekosystemet", "företaget")."""
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
         stemmer = _local.stemmer = Stemmer.Stemmer("swedish")
-    return stemmer.stemWord(word)
+    out: str = stemmer.stemWord(word)
+    if len(out) >= 6 and _CONSONANT_ET.search(out):
+        base = out[:-2]
+        if base.endswith("mm"):  # "programmet": the m is doubled before the ending only
+            base = base[:-1]
+        out = stemmer.stemWord(base)  # as the word without its ending stems ("projek")
+    elif word.endswith(("et", "ets")) and out != word:
+        out = stemmer.stemWord(out)  # "resultatet" -> "resultat" -> "result", as "resultat"
+    return out
 
 
 # --- compound splitting ----------------------------------------------------------------------
@@ -212,7 +226,7 @@ def split_compound(word: str) -> tuple[str, ...]:
 
 # raised when the terms change: an index built by another version is analysed again at the
 # next ingest (2: a noun in -ering also gives its verb's stem, see _verb_stem)
-ANALYSER_VERSION = 2
+ANALYSER_VERSION = 3
 
 
 @lru_cache(maxsize=262_144)

@@ -380,6 +380,7 @@ class Assistant:
                     idf=snap.idf,
                     refusal_threshold=self.settings.refusal_threshold,
                     asked=question,
+                    said=_last_answer(history),
                 )
 
         def final(text: str, used_backend: str, ext: Any, refusal: bool) -> Answer:
@@ -440,3 +441,8 @@ class Assistant:
         for i, paragraph in enumerate(ext.text.split("\n\n")):
             yield ("\n\n" if i else "") + paragraph
         yield final(ext.text, "extractive", ext, refusal=ext.refusal)
+
+
+def _last_answer(history: Sequence[Turn]) -> str | None:
+    """The assistant's previous answer in the conversation, if any."""
+    return next((t.content for t in reversed(history) if t.role == "assistant"), None)

@@ -592,7 +592,10 @@ def answer(
     model: AnswerModel | None = None,
     refusal_threshold: float | None = None,
     asked: str | None = None,
+    said: str | None = None,
 ) -> Extract:
+    """``said``: the previous answer of the conversation, whose sentences a follow-up does not
+    lead with again (see ``compose``)."""
     model = model or load_model()
     g = gather(question, lang, query_vector, hits, embeddings, idf, snapshot, model, asked)
     analysis = g.question.as_dict()
@@ -612,7 +615,7 @@ def answer(
     # a threshold of 1 or more turns refusals off, the rule included
     if (p_refuse > threshold and not listed) or (unmet is not None and threshold < 1.0):
         return _refusal(g, lang, analysis, snapshot)
-    return compose(g, model, lang, snapshot, analysis)
+    return compose(g, model, lang, snapshot, analysis, said)
 
 
 # relations that refuse when no sentence states them (see unmet_relation)
@@ -642,14 +645,18 @@ def compose(
     lang: Lang,
     snapshot: Snapshot | None,
     analysis: dict[str, Any] | None = None,
+    said: str | None = None,
 ) -> Extract:
     """Lead with the best sentence, add up to MAX_EXTRA that are likely, add something and
     stand alone (none when the lead has every asked-about word, unless a list is asked). A
     further sentence that points back ("Deras deltagande …", "Även här …") is left out: on
     dev, 27 of the 32 such extras held neither a fact nor the evidence, and leaving them out
-    cost no fact."""
+    cost no fact. In a conversation, a sentence the previous answer (``said``) already gave
+    does not lead again while another likely one is there."""
     q = g.question
     order = sorted(range(len(g.candidates)), key=lambda i: -g.candidates[i].order)
+    if said:
+        order = _new_first(g, order, said)
     if q.ordinal is not None:
         order = _asked_item_first(g, order, q.ordinal)
     elif q.relation in RELATION_LEADS:
@@ -687,6 +694,28 @@ def compose(
     ext = _render(groups, g, model, lang, analysis or q.as_dict())
     ext.more = _read_more(g, order, chosen, covered, snapshot, len(ext.citations))
     return ext
+
+
+def _new_first(g: Gathered, order: list[int], said: str) -> list[int]:
+    """The order with the sentences the previous answer gave moved to the end, when it leads
+    with one of them and a likely one (``MORE_MIN``) it did not give is there: "Och
+    Produktion2030, vad gör de?" after "Vem finansierar Produktionslyftet?" led with the first
+    answer's sentence again, because the words carried over from the first question still
+    favour it."""
+    before = _plain(said)
+    seen = {i for i in order if _plain(g.candidates[i].text) in before}
+    if order[0] not in seen:
+        return order
+    fresh = [i for i in order if i not in seen]
+    if not any(g.candidates[i].prob >= MORE_MIN for i in fresh):
+        return order
+    return fresh + [i for i in order if i in seen]
+
+
+def _plain(text: str) -> str:
+    """Text without Markdown emphasis, source markers and spacing differences."""
+    text = _BRACKETED_NUMBER.sub(" ", text.replace("**", ""))
+    return " ".join(text.split())
 
 
 def _has_every_focus_word(text: str, q: Question) -> bool:

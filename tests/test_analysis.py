@@ -131,6 +131,28 @@ def test_question_verb_meets_document_noun(
     assert shared - {"produktion"}
 
 
+@pytest.mark.parametrize(
+    "forms",
+    [
+        # the definite neuter "-et" that Snowball keeps after some consonants: "Vilken
+        # forskning bygger ramverket på?" did not meet "… ett ramverk …"
+        ("ramverk", "ramverket", "ramverkets"),
+        ("program", "programmet"),
+        ("upplägg", "upplägget"),
+        ("utfall", "utfallet"),
+        ("projekt", "projektet"),
+        # … and where Snowball strips it, the rest stems as the bare word does
+        ("resultat", "resultatet"),
+        # a word whose own "-et" is no ending keeps one stem in all its forms
+        ("kvalitet", "kvaliteten", "kvaliteter"),
+        ("universitet", "universiteten"),
+        ("företag", "företaget"),
+    ],
+)
+def test_inflected_forms_share_a_stem(forms: tuple[str, ...]) -> None:
+    assert len({stem(word) for word in forms}) == 1
+
+
 @pytest.mark.parametrize("word", ["förbättring", "säkring", "lösning", "ring", "kvalitetssäkring"])
 def test_nouns_not_from_an_era_verb_keep_their_terms(word: str) -> None:
     assert analyse_token(word) == tuple(

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from assistant import index
+from assistant.analysis import ANALYSER_VERSION
 from assistant.cli import ingest_summary
 from assistant.config import REPO_ROOT, Settings
 from assistant.core import Assistant
@@ -473,7 +474,7 @@ def test_an_index_of_an_older_analyser_is_stale_and_ingest_analyses_it_again(
     report, new = _ingest_without_embedding(s)
     assert report.reanalysed and "analysed again" in ingest_summary(report, len(new.documents))
     loaded = Snapshot.load(s.index_dir)
-    assert loaded.analyser == 2 and not is_stale(s, loaded)
+    assert loaded.analyser == ANALYSER_VERSION and not is_stale(s, loaded)
     assert loaded.tokens == built.tokens and loaded.idf == pytest.approx(built.idf)
     assert new.keyword.search(["digitaliser"], 3)
 
