@@ -30,6 +30,8 @@ TypedKind = Literal[
     "person",
     "organisation",
     "place",
+    "company",
+    "country",
     "time",
     "duration",
     "amount",
@@ -141,6 +143,20 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             r"betalar|stöttar|stöder|funds?|finances?|financ\w*|pays? for|supports?|backs?)\b",
             _I,
         ),
+    ),
+    # named companies or countries, which a programme's or an agency's name does not give:
+    # "Vilka företag deltar i pilotprojektet?" was answered with "… inom Robotlyftet …"
+    (
+        "company",
+        re.compile(
+            r"\b(vilken|vilka|vilket) (företag|bolag|firm(a|or))\b|"
+            r"\b(which|what) (compan(y|ies)|firms?|businesses)\b",
+            _I,
+        ),
+    ),
+    (
+        "country",
+        re.compile(r"\b(vilket land|vilka länder|i vilka länder|(which|what) countr(y|ies))\b", _I),
     ),
     (
         "organisation",
@@ -637,6 +653,25 @@ _PLACE = re.compile(
     r"\b(landsbygd\w*|Sverige\w*|svensk\w*|Luleå|Göteborg|Stockholm|internationell\w*|"
     r"region\w*|(i|på) [A-ZÅÄÖ][a-zåäö]+)\b"
 )
+# a company: a name with its company form, the programme's own companies ("IUC-bolagen"), or
+# the companies described as a group ("de medverkande små och medelstora företagen", "SMF")
+_COMPANY = re.compile(
+    r"\b[A-ZÅÄÖ][\w&.-]*(\s[A-ZÅÄÖ][\w&.-]*)*\s(AB|Inc|Ltd|Oy|ASA|AS|GmbH|Corp)\b|"
+    r"\b[\w-]*bolag(en|et)?\b|\bSMF\b|\bSMEs?\b|"
+    r"\b(små och medelstora|tillverkande|medverkande|deltagande|svenska)\s+(\w+\s+)?företag\w*|"
+    r"\b(small and medium-sized|manufacturing|participating|swedish)\s+(companies|firms|"
+    r"enterprises)\b",
+    _I,
+)
+_COUNTRY = re.compile(
+    r"\b(Sverige|Norge|Danmark|Finland|Island|Tyskland|Frankrike|Storbritannien|England|Polen|"
+    r"Italien|Spanien|Portugal|Nederländerna|Holland|Belgien|Österrike|Schweiz|Estland|"
+    r"Lettland|Litauen|Ryssland|Ukraina|Kina|Japan|Indien|Korea|USA|Kanada|Mexiko|Brasilien|"
+    r"Australien|Turkiet|Sweden|Norway|Denmark|Iceland|Germany|France|Britain|"
+    r"United Kingdom|Poland|Italy|Spain|Netherlands|Belgium|Austria|Switzerland|Estonia|"
+    r"Latvia|Lithuania|Russia|China|India|Canada|Mexico|Brazil|Australia|Turkey|Norden|"
+    r"Nordic countries|Europa|Europe|EU)(?!\s+Network)\w*"
+)
 _CONTACT = re.compile(
     r"https?://\S+|\b[\w.-]+@[\w-]+\.\w+|\b\d{2,4}[- ]\d{2,3}[ -]?\d{2}[ -]?\d{2}\b|"
     r"\b(box|gatan|vägen)\s?\d+",
@@ -750,6 +785,10 @@ def kind_span(
         match = _FREQUENCY.search(sentence)
     elif kind == "contact":
         match = _CONTACT.search(sentence)
+    elif kind == "company":
+        match = _COMPANY.search(sentence)
+    elif kind == "country":
+        match = _COUNTRY.search(sentence)
     return match.span() if match else None
 
 

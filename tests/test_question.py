@@ -101,8 +101,17 @@ KINDS = {
     "place": [
         ("Var finns de företag som Landsbygdsprogrammet vill stärka?", "sv"),
         ("Where are the companies the rural programme targets?", "en"),
+    ],
+    # named countries or companies: a programme's name does not answer "Vilka företag …?"
+    "country": [
         ("Vilka länder samarbetar Produktion2030 med?", "sv"),
         ("Which countries does the start programme focus on?", "en"),
+        ("I vilka länder finns kunderna?", "sv"),
+    ],
+    "company": [
+        ("Vilka företag deltar i pilotprojektet inom Robotlyftet?", "sv"),
+        ("Vilket bolag levererar robotarna?", "sv"),
+        ("Which companies have taken part in the Go Global start programme?", "en"),
     ],
     "reason": [
         ("Varför behövs förnyelse i produktionen?", "sv"),
@@ -340,6 +349,23 @@ def test_relations(question: str, relation: str | None) -> None:
             "hur vi kan stärka små och medelstora företag (SMF) på landsbygden.",
             "landsbygden",
         ),
+        (
+            "company",
+            "för de medverkande små och medelstora företagen genom åren",
+            "små och medelstora",
+        ),
+        ("company", "där vi i samverkan med IUC-bolagen ser över", "IUC-bolagen"),
+        ("company", "Leverantören är Volvo Cars AB sedan 2019.", "Volvo Cars AB"),
+        # a programme is no company, nor are companies unnamed and undescribed
+        ("company", "Ett exempel är pilotprojektet inom Robotlyftet där vi undersöker", None),
+        ("company", "Vi har träffat många företag.", None),
+        (
+            "country",
+            "Målet är att säkerställa att Sverige fortsätter vara konkurrenskraftigt.",
+            "Sverige",
+        ),
+        # a network named after a continent is no country
+        ("country", "med input om internationalisering från Enterprise Europe Network", None),
         # answers without a figure: a vague stretch, a season or holiday, an enumeration
         ("duration", "ett ramverk som vi under flera år utvecklat", "flera år"),
         ("duration", "We have worked on it for several years.", "several years"),
