@@ -32,6 +32,7 @@ TypedKind = Literal[
     "place",
     "company",
     "country",
+    "result",
     "time",
     "duration",
     "amount",
@@ -151,6 +152,18 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         re.compile(
             r"\b(vilken|vilka|vilket) (företag|bolag|firm(a|or))\b|"
             r"\b(which|what) (compan(y|ies)|firms?|businesses)\b",
+            _I,
+        ),
+    ),
+    # what something has led to: "Vilka resultat har Go Global gett?" was answered with the
+    # sentence that names Go Global, which says nothing of what came of it
+    (
+        "result",
+        re.compile(
+            r"\b(vilka|vilket|vad för|what|which) (resultat|effekter|effekt|utfall|results?|"
+            r"outcomes?|effects?)\b|\bwhat (were|are|have been) the (results|outcomes|effects)\b|"
+            r"\bvad (har|hade) (\w+ ){1,4}(resulterat i|lett till|gett för resultat)|"
+            r"\bwhat (has|have|did) (\w+ ){1,4}(achieved|resulted in|led to)\b",
             _I,
         ),
     ),
@@ -663,6 +676,14 @@ _COMPANY = re.compile(
     r"enterprises)\b",
     _I,
 )
+# a result: something grown or led to, or that it is too early to say: "har visat fina
+# lönsamhets- och omsättningsökningar" ("projektresultat" names results, it reports none)
+_RESULT = re.compile(
+    r"\b(resulterat|resulterade|resultat(et|en)?|ökning\w*|\w+ökning\w*|"
+    r"minskning\w*|utfall\w*|lett till|ledde till|har gett|för tidigt att säga|"
+    r"resulted|results?|increase[sd]?|outcomes?|led to|too early to say)\b",
+    _I,
+)
 _COUNTRY = re.compile(
     r"\b(Sverige|Norge|Danmark|Finland|Island|Tyskland|Frankrike|Storbritannien|England|Polen|"
     r"Italien|Spanien|Portugal|Nederländerna|Holland|Belgien|Österrike|Schweiz|Estland|"
@@ -789,6 +810,8 @@ def kind_span(
         match = _COMPANY.search(sentence)
     elif kind == "country":
         match = _COUNTRY.search(sentence)
+    elif kind == "result":
+        match = _RESULT.search(sentence)
     return match.span() if match else None
 
 

@@ -496,6 +496,8 @@ def test_questions_that_used_to_quote_the_wrong_sentence(
         "Hur mycket ökade omsättningen hos företagen i Produktionslyftet?",
         # a date's day is no count: answered with the byline "2019-12-**20**"
         "How many companies joined Produktionslyftet in 2019?",
+        # naming results is no result: answered with "… sprida projektresultat till SMF …"
+        "Vilka resultat har DigiLean gett?",
     ],
 )
 def test_questions_that_used_to_be_answered_with_a_sentence_that_lacks_the_asked_kind(

@@ -108,6 +108,13 @@ KINDS = {
         ("Which countries does the start programme focus on?", "en"),
         ("I vilka länder finns kunderna?", "sv"),
     ],
+    # what came of something: the sentence that names it does not say
+    "result": [
+        ("Vilka resultat har Go Global gett?", "sv"),
+        ("What were the results of the Robotlyftet pilot project?", "en"),
+        ("Vad har satsningen på lean resulterat i?", "sv"),
+        ("What has the programme achieved so far?", "en"),
+    ],
     "company": [
         ("Vilka företag deltar i pilotprojektet inom Robotlyftet?", "sv"),
         ("Vilket bolag levererar robotarna?", "sv"),
@@ -356,6 +363,10 @@ def test_relations(question: str, relation: str | None) -> None:
         ),
         ("company", "där vi i samverkan med IUC-bolagen ser över", "IUC-bolagen"),
         ("company", "Leverantören är Volvo Cars AB sedan 2019.", "Volvo Cars AB"),
+        ("result", "har visat fina lönsamhets- och omsättningsökningar för", "omsättningsökningar"),
+        ("result", "det är för tidigt att säga något om utfallet", "för tidigt att säga"),
+        # naming results is not reporting one
+        ("result", "dess arbete med att sprida projektresultat till SMF", None),
         # a programme is no company, nor are companies unnamed and undescribed
         ("company", "Ett exempel är pilotprojektet inom Robotlyftet där vi undersöker", None),
         ("company", "Vi har träffat många företag.", None),
