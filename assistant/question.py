@@ -388,7 +388,8 @@ _QUESTION_WORDS = frozenset(
     about according documents text say says mention mentioned described mean means meant
     tell explain describe list name we our us i my me you your company companies it this
     that there and or but also vet veta du ni know knows
-    ofta often frequently""".split()  # noqa: SIM905
+    ofta often frequently
+    bry bryr brydde care cares bother""".split()  # noqa: SIM905
 )
 # what describes the asker rather than a subject: "Vi är 25 anställda", "a firm of 40 people"
 _ASKER_WORDS = frozenset(

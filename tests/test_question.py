@@ -467,6 +467,14 @@ def test_how_often_is_no_focus_word() -> None:
     assert "often" not in analyse("How often do the coaches visit?", "en").focus
 
 
+def test_why_care_about_asks_about_the_thing_cared_about() -> None:
+    # "bry" is in no document, and as focus it counted as a word the documents never use:
+    # the question was refused
+    question = "Vi är ett litet gjuteri. Varför ska vi bry oss om radikal förnyelse?"
+    assert analyse(question, "sv").focus == "radikal förnyelse"
+    assert analyse("Why should we care about renewal?", "en").focus == "renewal"
+
+
 def test_a_name_the_question_holds_is_not_the_answer_of_its_kind() -> None:
     sentence = "Produktion2030 är ett program som stöds av VINNOVA, Energimyndigheten och Formas."
     span = kind_span("organisation", sentence, ("Produktion2030",))
