@@ -665,7 +665,9 @@ _ORG = re.compile(
 )
 _PLACE = re.compile(
     r"\b(landsbygd\w*|Sverige\w*|svensk\w*|Luleå|Göteborg|Stockholm|internationell\w*|"
-    r"region\w*|(i|på) [A-ZÅÄÖ][a-zåäö]+)\b"
+    # "i Skåne", but not "i Produktionslyftet" or "i Startprogrammet": a programme
+    r"region\w*|(i|på) (?![A-ZÅÄÖ][a-zåäö]*(lyft|program|projekt|kurs)(et|en|s)?\b)"
+    r"[A-ZÅÄÖ][a-zåäö]+)\b"
 )
 # a company: a name with its company form, the programme's own companies ("IUC-bolagen"), or
 # the companies described as a group ("de medverkande små och medelstora företagen", "SMF")

@@ -377,6 +377,9 @@ def test_relations(question: str, relation: str | None) -> None:
         ),
         # a network named after a continent is no country
         ("country", "med input om internationalisering från Enterprise Europe Network", None),
+        ("place", "Vi har många företag i Småland.", "i Småland"),
+        # a programme is no place: "… går in som finansiär i Produktionslyftet"
+        ("place", "Produktion2030 går in som finansiär i Produktionslyftet.", None),
         # answers without a figure: a vague stretch, a season or holiday, an enumeration
         ("duration", "ett ramverk som vi under flera år utvecklat", "flera år"),
         ("duration", "We have worked on it for several years.", "several years"),
