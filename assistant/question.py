@@ -180,7 +180,11 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             r"\b(which|what) (organi[sz]ation\w*|compan\w*|agenc\w*|authorit\w*|universit\w*|"
             r"institut\w*|partner\w*|bod\w*|programm?e?s?|initiatives?)\b|"
             r"\bwho (runs|organi[sz]es|operates|is behind)\b|"
-            r"\bvem (driver|står bakom|organiserar)\b",
+            r"\bvem (driver|står bakom|organiserar)\b|"
+            # whom one works with: in these documents, organisations ("… i samverkan med
+            # IUC-bolagen"), so a person's name ("programchefen Cecilia Warrol") does not answer
+            r"\b(who|whom) (does|do|did|will) .{1,40}?\b(work|collaborate|cooperate|partner)s? "
+            r"with\b|\b(vem|vilka) (samarbetar|jobbar|arbetar|samverkar)\b.{0,40}\bmed\b",
             _I,
         ),
     ),
@@ -340,7 +344,9 @@ _RELATIONS: list[tuple[Relation, re.Pattern[str]]] = [
         "funder",
         re.compile(
             r"\bvad\s+(finansierar|bekostar)\s+(?-i:[A-ZÅÄÖ])|"
-            r"\bwhat\s+(does|do|did|will)\s+.{1,40}?\s+(fund|finance|pay for)\b",
+            r"\bwhat\s+(does|do|did|will)\s+.{1,40}?\s+(fund|finance|pay for)\b|"
+            # its role as a funder: "What does Produktion2030 focus on as a funder?"
+            r"\b(as|som)\s+(an?\s+)?(funder|financier|finansiär)\b",
             _I,
         ),
     ),

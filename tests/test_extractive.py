@@ -472,6 +472,10 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         # "ramverket" now meets "ett ramverk" (Snowball kept the definite "-et"): led with
         # "Med ramverket för produktionsinnovation har vi identifierat fyra områden …"
         ("Vilken forskning bygger ramverket på?", "innovationsledning"),
+        # whom one works with is an organisation: led with "… programchefen Cecilia Warrol"
+        ("Who does Produktionslyftet work with in the rural programme?", "IUC-bolagen"),
+        # its role as a funder: led with "… stöds av VINNOVA, Energimyndigheten och Formas"
+        ("What does Produktion2030 focus on as a funder?", "kvalitetssäkring"),
     ],
 )
 def test_questions_that_used_to_quote_the_wrong_sentence(

@@ -36,6 +36,9 @@ KINDS = {
         ("Which organisation runs Produktionslyftet?", "en"),
         ("Who funds Produktion2030?", "en"),
         ("Which agencies back the programme?", "en"),
+        # whom one works with is an organisation here, not a person's name
+        ("Who does Produktionslyftet work with in the rural programme?", "en"),
+        ("Vem samarbetar Produktionslyftet med kring Go Global?", "sv"),
     ],
     "person": [
         ("Vem är programdirektör för Produktionslyftet?", "sv"),
@@ -301,6 +304,9 @@ def test_the_kind_noun_is_not_focus() -> None:
         # what the named one funds: the other way round
         ("Vad finansierar Produktion2030 i Produktionslyftet?", "funder"),
         ("What does Produktion2030 fund?", "funder"),
+        # its role as the funder, not who funds it
+        ("What does Produktion2030 focus on as a funder?", "funder"),
+        ("Vilken roll har Produktion2030 som finansiär i Produktionslyftet?", "funder"),
         ("Vad finansierar man med bidraget?", "funds"),  # no name: not what someone funds
         ("Vilka finansierar Produktionslyftet?", "funds"),
         ("Kan vi som företag få bidrag från Tillväxtverket?", "funding_to_asker"),
