@@ -757,6 +757,20 @@ _CLAUSE_END = re.compile(r"[,;:()–—]|\s-\s|[.!?](?=\s)")
 _JOINED = re.compile(r",\s*(?:(?:och|and|samt)\s+)?|\s+(?:och|and|samt|&)\s+")
 
 
+# kinds answered by a piece of text of a known form (the named kinds are in _NAMED)
+_SPANS: dict[str, re.Pattern[str]] = {
+    "duration": _DURATION,
+    "amount": _AMOUNT,
+    "time": _DATE,
+    "count": _COUNT,
+    "frequency": _FREQUENCY,
+    "contact": _CONTACT,
+    "company": _COMPANY,
+    "country": _COUNTRY,
+    "result": _RESULT,
+}
+
+
 def kind_span(
     kind: str, sentence: str, asked: Sequence[str] = (), phrases: Sequence[str] = ()
 ) -> tuple[int, int] | None:
@@ -800,27 +814,14 @@ def kind_span(
         ):
             b = more.end()
         return a, b
-    match: re.Match[str] | None = None
-    if kind == "duration":
-        match = _DURATION.search(sentence)
-    elif kind == "amount":
-        match = _AMOUNT.search(sentence)
-    elif kind == "time":
-        match = _DATE.search(sentence)
-    elif kind == "count":
-        plain = _NAMED_VERSION.sub(lambda m: " " * len(m.group(0)), sentence)
-        plain = _YEAR.sub(lambda m: " " * len(m.group(0)), plain)
-        match = _COUNT.search(plain)
-    elif kind == "frequency":
-        match = _FREQUENCY.search(sentence)
-    elif kind == "contact":
-        match = _CONTACT.search(sentence)
-    elif kind == "company":
-        match = _COMPANY.search(sentence)
-    elif kind == "country":
-        match = _COUNTRY.search(sentence)
-    elif kind == "result":
-        match = _RESULT.search(sentence)
+    form = _SPANS.get(kind)
+    if form is None:
+        return None
+    if kind == "count":
+        # a version's or a year's digits are no count ("Industri 4.0", "2019-12-20")
+        sentence = _NAMED_VERSION.sub(lambda m: " " * len(m.group(0)), sentence)
+        sentence = _YEAR.sub(lambda m: " " * len(m.group(0)), sentence)
+    match = form.search(sentence)
     return match.span() if match else None
 
 
