@@ -57,8 +57,7 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             r"kontakt\w*|webbplats\w*|hemsida\w*|phone|telephone|e-?mail|address\w*|contact\w*|"
             r"website|web site|"
             # where to read more is a web address: "Var kan jag läsa mer om Produktion2030?"
-            r"(var|where) (kan|can) (jag|vi|man|i|we|one) (läsa|hitta|find|read) (mer|more)|"
-            r"mer information|more information)\b",
+            r"(var|where)\b.{0,30}\b(läsa|hitta\w*|finns|find|read|get)\b.{0,15}\b(mer|more))\b",
             _I,
         ),
     ),
@@ -678,7 +677,7 @@ _PLACE = re.compile(
 # a company: a name with its company form, the programme's own companies ("IUC-bolagen"), or
 # the companies described as a group ("de medverkande små och medelstora företagen", "SMF")
 _COMPANY = re.compile(
-    r"\b[A-ZÅÄÖ][\w&.-]*(\s[A-ZÅÄÖ][\w&.-]*)*\s(AB|Inc|Ltd|Oy|ASA|AS|GmbH|Corp)\b|"
+    r"(?-i:\b[A-ZÅÄÖ][\w&.-]*(\s[A-ZÅÄÖ][\w&.-]*)*\s(AB|Inc|Ltd|Oy|ASA|AS|GmbH|Corp)\b)|"
     r"\b[\w-]*bolag(en|et)?\b|\bSMF\b|\bSMEs?\b|"
     r"\b(små och medelstora|tillverkande|medverkande|deltagande|svenska)\s+(\w+\s+)?företag\w*|"
     r"\b(small and medium-sized|manufacturing|participating|swedish)\s+(companies|firms|"

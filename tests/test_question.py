@@ -100,6 +100,7 @@ KINDS = {
         ("Vilken e-postadress har programchefen?", "sv"),
         ("Var kan jag läsa mer om Produktion2030?", "sv"),
         ("Where can I find more information about the framework?", "en"),
+        ("Var hittar man mer information om Produktion2030?", "sv"),
     ],
     "place": [
         ("Var finns de företag som Landsbygdsprogrammet vill stärka?", "sv"),
@@ -180,6 +181,13 @@ KINDS = {
         ("What can the framework do?", "en"),  # what it can do, not what the asker should
     ],
 }
+
+
+@pytest.mark.parametrize(
+    "question", ["Kan du ge mer information om förnyelse?", "Can you tell me more about it?"]
+)
+def test_more_about_a_subject_asks_for_no_web_address(question: str) -> None:
+    assert analyse(question, "sv").kind != "contact"
 
 
 @pytest.mark.parametrize(
@@ -376,6 +384,8 @@ def test_relations(question: str, relation: str | None) -> None:
         # a programme is no company, nor are companies unnamed and undescribed
         ("company", "Ett exempel är pilotprojektet inom Robotlyftet där vi undersöker", None),
         ("company", "Vi har träffat många företag.", None),
+        # "as" is no company form in English running text
+        ("company", "Produktion2030 acts as a funder, such as others do.", None),
         (
             "country",
             "Målet är att säkerställa att Sverige fortsätter vara konkurrenskraftigt.",
