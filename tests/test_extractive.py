@@ -563,7 +563,7 @@ def test_a_follow_up_does_not_lead_with_what_was_just_said(
         ]
     first, second = answers
     assert not second.refusal
-    assert second.sentences[0].text not in first.text
+    assert second.sentences[0].text not in first.text.replace("**", "")  # emphasis aside
 
 
 @pytest.mark.slow
