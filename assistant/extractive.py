@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .analysis import get_analyzer
-from .citations import citation_from_hit
+from .citations import citation_from_hit, strip_markers
 from .embeddings import Embeddings
 from .index import Snapshot
 from .models import AnswerSentence, Chunk, Citation, Hit, Lang
@@ -714,8 +714,7 @@ def _new_first(g: Gathered, order: list[int], said: str) -> list[int]:
 
 def _plain(text: str) -> str:
     """Text without Markdown emphasis, source markers and spacing differences."""
-    text = _BRACKETED_NUMBER.sub(" ", text.replace("**", ""))
-    return " ".join(text.split())
+    return " ".join(strip_markers(text.replace("**", "")).split())
 
 
 def _has_every_focus_word(text: str, q: Question) -> bool:

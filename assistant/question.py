@@ -47,6 +47,11 @@ TYPED: frozenset[str] = frozenset(get_args(TypedKind))
 CUED: frozenset[str] = frozenset({"definition", "reason", "how"})
 
 _I = re.IGNORECASE
+# a date asked for by name: a time question, and one a season does not answer (asks_date)
+_DATE_WORDS = (
+    r"sista ansökningsdag\w*|ansökningsdag\w*|deadline\w*|sista dag\w*|datum\w*|"
+    r"closing date|start date|startdatum"
+)
 
 # (kind, pattern) in order: the first match decides. Patterns see the question sentence only.
 _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
@@ -63,11 +68,7 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
     ),
     (
         "time",
-        re.compile(
-            r"\b(sista ansökningsdag\w*|ansökningsdag\w*|deadline\w*|sista dag\w*|datum\w*|"
-            r"closing date|start date|startdatum)\b",
-            _I,
-        ),
+        re.compile(rf"\b({_DATE_WORDS})\b", _I),
     ),
     (
         "frequency",
@@ -603,29 +604,25 @@ def vague_frequency(sentence: str) -> bool:
 
 # a year, or a whole date: the day of "2019-12-20" (a byline) is no count
 _YEAR = re.compile(r"\b(19|20)\d\d(-\d\d-\d\d)?\b")
+# seasons and holidays name a time too: "under hösten", "jul och nyår", and a season without
+# its article: "en väldigt intensiv höst" ("vår" is also "our")
+_SEASON_WORDS = (
+    r"våren|hösten|sommaren|vintern|julen|jul|nyår\w*|påsk\w*|midsommar\w*|"
+    r"höst|höstens|sommar|vinter|christmas|easter|new year"
+)
 _DATE = re.compile(
-    r"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{1,2}\s+(jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|"
+    rf"{_YEAR.pattern}|\b\d{{1,2}}\s+(jan|feb|mar|apr|maj|may|jun|jul|aug|sep|okt|oct|"
     r"nov|dec)\w*|\b(våren|hösten|sommaren|vintern|spring|autumn|fall|summer|winter)\s+\d{4}|"
     r"\b(19|20)\d0-tal\w*|\bsent \d{4}-tal|"
-    # seasons and holidays name a time too: "under hösten", "jul och nyår"
-    r"\b(våren|hösten|sommaren|vintern|julen|jul|nyår\w*|påsk\w*|midsommar\w*|"
-    # a season without its article: "en väldigt intensiv höst" ("vår" is also "our")
-    r"höst|höstens|sommar|vinter|"
-    r"christmas|easter|new year)\b",
+    rf"\b({_SEASON_WORDS})\b",
     _I,
 )
 # a time named only by a season or holiday: when something happened only in a sentence about
 # it ("en väldigt intensiv höst" says when it was intense, not when applications close)
-_SEASON = re.compile(
-    r"^(våren|hösten|sommaren|vintern|julen|jul|nyår\w*|påsk\w*|midsommar\w*|höst|höstens|"
-    r"sommar|vinter|christmas|easter|new year)$",
-    _I,
-)
+_SEASON = re.compile(rf"^({_SEASON_WORDS})$", _I)
 # a question that asks for a date or a year, which a season does not give
 _DATE_ASKED = re.compile(
-    r"\b(sista ansökningsdag\w*|ansökningsdag\w*|deadline\w*|sista dag\w*|datum\w*|"
-    r"closing date|start date|startdatum|vilket år|vilket datum|which year|what year|"
-    r"what date|which date)\b",
+    rf"\b({_DATE_WORDS}|vilket år|vilket datum|which year|what year|what date|which date)\b",
     _I,
 )
 
