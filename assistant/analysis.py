@@ -113,8 +113,10 @@ def stem(word: str) -> str:
         if base.endswith("mm"):  # "programmet": the m is doubled before the ending only
             base = base[:-1]
         out = stemmer.stemWord(base)  # as the word without its ending stems ("projek")
-    elif word.endswith(("et", "ets")) and out != word:
-        out = stemmer.stemWord(out)  # "resultatet" -> "resultat" -> "result", as "resultat"
+    elif out + "et" == word or out + "ets" == word:
+        # "resultatet" -> "resultat" -> "result", as "resultat"; only where Snowball took the
+        # ending "-et" itself: "osäkerhet" -> "osäker" stays, as "osäkerheten" does
+        out = stemmer.stemWord(out)
     return out
 
 
@@ -225,8 +227,9 @@ def split_compound(word: str) -> tuple[str, ...]:
 # --- the analyser ----------------------------------------------------------------------------
 
 # raised when the terms change: an index built by another version is analysed again at the
-# next ingest (2: a noun in -ering also gives its verb's stem, see _verb_stem)
-ANALYSER_VERSION = 3
+# next ingest (2: a noun in -ering also gives its verb's stem, see _verb_stem; 3: the definite
+# "-et" Snowball keeps; 4: "-het" nouns stem as their definite forms do)
+ANALYSER_VERSION = 4
 
 
 @lru_cache(maxsize=262_144)

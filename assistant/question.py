@@ -180,7 +180,7 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             r"\b(which|what) (organi[sz]ation\w*|compan\w*|agenc\w*|authorit\w*|universit\w*|"
             r"institut\w*|partner\w*|bod\w*|programm?e?s?|initiatives?)\b|"
             r"\bwho (runs|organi[sz]es|operates|is behind)\b|"
-            r"\bvem (driver|står bakom|organiserar)\b|"
+            r"\bvem (driver|står bakom|organiserar|håller i)\b|"
             # whom one works with: in these documents, organisations ("… i samverkan med
             # IUC-bolagen"), so a person's name ("programchefen Cecilia Warrol") does not answer
             r"\b(who|whom) (does|do|did|will) .{1,40}?\b(work|collaborate|cooperate|partner)s? "

@@ -147,6 +147,11 @@ def test_question_verb_meets_document_noun(
         ("kvalitet", "kvaliteten", "kvaliteter"),
         ("universitet", "universiteten"),
         ("företag", "företaget"),
+        # a "-het" noun is no definite "-et": "Hur hanterar vi osäkerheten?" did not meet "den
+        # osäkerhet som förnyelseprocesser innebär"
+        ("osäkerhet", "osäkerheten", "osäkerheter"),
+        ("öppenhet", "öppenheten"),
+        ("hållbarhet", "hållbarheten"),
     ],
 )
 def test_inflected_forms_share_a_stem(forms: tuple[str, ...]) -> None:

@@ -39,6 +39,8 @@ KINDS = {
         # whom one works with is an organisation here, not a person's name
         ("Who does Produktionslyftet work with in the rural programme?", "en"),
         ("Vem samarbetar Produktionslyftet med kring Go Global?", "sv"),
+        # who runs something: "… de Smart industri-satsningar som Tillväxtverket håller i"
+        ("Vem håller i Smart industri-satsningarna?", "sv"),
     ],
     "person": [
         ("Vem är programdirektör för Produktionslyftet?", "sv"),
