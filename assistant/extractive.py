@@ -138,6 +138,7 @@ _ITEM_LINE = re.compile(r"(?m)^(\d{1,2})\.\s")
 _BRACKETED_NUMBER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 MAX_LIST_ITEMS = 10
 MAX_ITEM_SENTENCES = 3
+MAX_QUOTE_SENTENCES = 2  # the rest of a quotation that a sentence of it leads
 
 LEAD_IN = {"sv": "", "en": "From the documents (quoted in the original Swedish):"}
 REFUSAL = {
@@ -931,6 +932,13 @@ def _followers(
         stop = next((s for _n, t, _e, s in items if t == unit.doc_start), end)
         for s, e in split_sentences(text[end:stop], offset=end)[:MAX_ITEM_SENTENCES]:
             out.append(_sentence_unit(hits, snapshot, unit.doc_id, s, e, unit.source, unit.item))
+    elif text.startswith(">", text.rfind("\n", 0, unit.doc_start) + 1):
+        # a quotation is said whole: "> “Industriföretag måste våga vara disruptiva … Det
+        # räcker inte att bara finslipa … Vi måste våga tänka om radikalt …”"
+        stop = text.find("\n", end)
+        stop = len(text) if stop < 0 else stop
+        for s, e in split_sentences(text[end:stop], offset=end)[:MAX_QUOTE_SENTENCES]:
+            out.append(_sentence_unit(hits, snapshot, unit.doc_id, s, e, unit.source, None))
     return [u for u in out if u is not None]
 
 

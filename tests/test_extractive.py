@@ -520,6 +520,15 @@ def test_a_stretch_of_time_is_not_given_as_a_count(real: Assistant) -> None:
 
 
 @pytest.mark.slow
+def test_a_quotation_is_given_whole(real: Assistant) -> None:
+    # the article's pull quote is three sentences on one "> " line; a question on it was
+    # answered with its first sentence only, and what being disruptive means is in the others
+    answer = real.ask("Varför behöver industriföretag våga vara disruptiva?")
+    assert "disruptiva" in answer.sentences[0].text
+    assert "tänka om radikalt" in answer.sentences[0].text
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("conversation", "in_lead"),
     [
