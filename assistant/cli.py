@@ -142,6 +142,11 @@ def ingest_summary(report: IngestReport, documents: int) -> str:
             f"Terms analysed again for the new text analyser: {unchanged}, nothing embedded "
             f"({report.seconds:.1f} s). {held}"
         )
+    if report.words_added:
+        return (
+            f"Word vectors made for English questions: {unchanged}, no passage embedded "
+            f"({report.seconds:.1f} s). {held}"
+        )
     return f"Nothing to do: {unchanged} ({report.seconds:.1f} s). {held}"
 
 

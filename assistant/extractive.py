@@ -455,6 +455,10 @@ def gather(
     terms_expanded = set(analyzer.query_tokens(question)) | terms
     terms_weight = sum(weight(t) for t in terms)
     name_tokens = [set(analyzer.index_tokens(n)) for n in q.names]
+    if lang == "en" and snapshot is not None and (bridge := snapshot.words) is not None:
+        # the documents' Swedish words nearest the English question's words (wordbridge)
+        focus_expanded |= bridge.terms(asked_focus.focus, embeddings)
+        terms_expanded |= bridge.terms(question, embeddings)
     best_dense = float(dense.max())
     idx = _FEATURE
     for c, d in zip(cands, dense, strict=True):

@@ -31,6 +31,7 @@ from .analysis import ANALYSER_VERSION
 from .keyword import KeywordIndex
 from .models import Chunk, DocMeta
 from .recent import RecentTable
+from .wordbridge import WordVectors
 
 FORMAT = 2
 DOC_TEXTS_KEPT = 64  # documents whose rebuilt text a snapshot keeps (Snapshot.doc_text)
@@ -186,6 +187,22 @@ class Snapshot:
     _doc_texts: RecentTable[str, str] = field(
         default_factory=lambda: RecentTable(DOC_TEXTS_KEPT), repr=False
     )
+    _words: WordVectors | None = field(default=None, repr=False)
+    _words_read: bool = False
+
+    @property
+    def words(self) -> WordVectors | None:
+        """The documents' words with their vectors (``wordbridge``), read on first use; None
+        for a version built before them."""
+        if not self._words_read:
+            if self._words is None and self.version_dir is not None:
+                self._words = WordVectors.load(self.version_dir)
+            self._words_read = True
+        return self._words
+
+    @words.setter
+    def words(self, value: WordVectors | None) -> None:
+        self._words, self._words_read = value, True
 
     @property
     def empty(self) -> bool:
@@ -334,6 +351,8 @@ class Snapshot:
                 f.write(json.dumps([cid, self.tokens[cid]], ensure_ascii=False) + "\n")
         (tmp / "idf.json").write_text(json.dumps(self.idf, ensure_ascii=False), encoding="utf-8")
         self.keyword.save(tmp / "keyword")
+        if self.words is not None:
+            self.words.save(tmp)
         os.replace(tmp, index_dir / name)
         pointer_tmp = index_dir / ".CURRENT.tmp"
         pointer_tmp.write_text(name, encoding="utf-8")

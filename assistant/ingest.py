@@ -31,6 +31,7 @@ from .loaders import LoadError, discover, doc_id, load_document
 from .models import Chunk, IngestReport, LoadFailure
 from .sentences import split_sentences
 from .store import VectorStore
+from .wordbridge import WordVectors
 
 Progress = Callable[[str, int, int], None]
 CHUNKING_VERSION = 1
@@ -193,12 +194,24 @@ def ingest(
         missing = [c for c in new.chunks.values() if c.id not in in_store]
         if missing:
             embed_and_store(embeddings, store, missing, progress, settings.chunk_vectors)
+        # a version built before the words were kept, or whose words another embedder made
+        model = embeddings.embedder_id
+        report.words_added = bool(old.chunks) and (old.words is None or old.words.model != model)
         rewrite = (
-            old.version_dir is None or old.format != FORMAT or reanalyse or new.failed != old.failed
+            old.version_dir is None
+            or old.format != FORMAT
+            or reanalyse
+            or new.failed != old.failed
+            or report.words_added
         )
         if report.changed or rewrite:
             ids = list(new.chunks)
             new.keyword = KeywordIndex.build(ids, [new.tokens[i] for i in ids])
+            new.words = WordVectors.build(
+                (c.text for c in new.chunks.values()), embeddings, old.words, model
+            )
+            if progress:
+                progress("words", len(new.words.words), len(new.words.words))
             new.write(settings.index_dir)
             if progress:
                 progress("index", 1, 1)

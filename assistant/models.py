@@ -163,6 +163,9 @@ class IngestReport(BaseModel):
     reanalysed: bool = Field(
         False, description="The index's terms were made again by a newer text analyser."
     )
+    words_added: bool = Field(
+        False, description="The documents' word vectors were added to an index without them."
+    )
     seconds: float = 0.0
 
     @property

@@ -101,6 +101,19 @@ class RemoteEmbeddings(Embeddings):
         prefix = QUERY_PREFIX if self.prefixes else ""
         return self._call(lambda texts: [self._client.embed_query(texts[0])], [prefix + text])[0]
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Texts embedded as queries, in batches as passages are (the documents' words at
+        ingest): one request per batch, not one per word."""
+        if not texts:
+            return []
+        prefix = QUERY_PREFIX if self.prefixes else ""
+        vectors = self._call(self._client.embed_documents, [prefix + t for t in texts])
+        if len(vectors) != len(texts):
+            raise EmbedderUnavailable(
+                f"The embedding server returned {len(vectors)} vectors for {len(texts)} texts"
+            )
+        return vectors
+
     def _call(self, embed: Any, texts: list[str]) -> list[list[float]]:
         try:
             raw = embed(texts)

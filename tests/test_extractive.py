@@ -13,6 +13,7 @@ import pytest
 from indexed import indexed_assistant
 
 from assistant import extractive
+from assistant.analysis import analyse_token
 from assistant.citations import parse_markers
 from assistant.core import Assistant
 from assistant.extractive import (
@@ -517,6 +518,27 @@ def test_a_stretch_of_time_is_not_given_as_a_count(real: Assistant) -> None:
     # stemming of "-et"): the sentence is still the one quoted, but not as a count
     answer = real.ask("Hur många företag är med i Produktionslyftet 4.0?")
     assert "**18**" not in answer.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "swedish"),
+    [
+        ("Who are the customers?", ["kunder"]),
+        ("What is the purpose of the article?", ["syftet"]),
+        (
+            "How do rapid changes affect employees and the ecosystem?",
+            ["snabba", "anställda", "ekosystemet"],
+        ),
+    ],
+)
+def test_english_words_meet_the_documents_swedish_words(
+    real: Assistant, question: str, swedish: list[str]
+) -> None:
+    words = real.snapshot.words
+    assert words is not None
+    terms = words.terms(question, real.embeddings)
+    assert {analyse_token(w)[0] for w in swedish} <= terms
 
 
 @pytest.mark.slow

@@ -491,3 +491,19 @@ def test_two_corpus_folders_with_the_same_file_name(tmp_path: Path) -> None:
     (failure,) = report.failures
     assert failure.path == str(two / "notat.md") and "already has id" in failure.reason
     assert not is_stale(s, snap)
+
+
+def test_an_index_without_word_vectors_gets_them_and_nothing_else_is_embedded(
+    tmp_path: Path, corpus: Path
+) -> None:
+    s, built, vdir = _built_then_as_older(tmp_path, corpus, lambda m: m)
+    assert built.words is not None and "produktionsinnovation" in built.words.words
+    (vdir / "words.json").unlink()  # as an ingest before the words were kept left it
+    (vdir / "words.npy").unlink()
+    assert Snapshot.load(s.index_dir).words is None
+    report, new = _ingest_without_embedding(s)  # the words' vectors are in the cache
+    assert report.words_added and report.embedded == 0
+    assert "Word vectors made" in ingest_summary(report, len(new.documents))
+    loaded = Snapshot.load(s.index_dir).words
+    assert loaded is not None and loaded.words == built.words.words
+    assert np.allclose(loaded.vectors, built.words.vectors, atol=1e-3)

@@ -52,6 +52,16 @@ def test_a_query_gets_the_query_prefix(stub: EmbeddingStub) -> None:
     assert np.allclose(vector, FakeEmbeddings().embed_query("query: Hur länge pågår programmet?"))
 
 
+def test_words_as_queries_are_batched_with_the_query_prefix(stub: EmbeddingStub) -> None:
+    # the documents' words at ingest (wordbridge): one request per batch, not one per word
+    words = ["kunder", "syftet", "ekosystemet", "snabba", "anställda"]
+    vectors = remote(stub).embed_queries(words)
+    assert [len(batch) for batch in stub.inputs] == [4, 1]
+    assert [t for batch in stub.inputs for t in batch] == [f"query: {w}" for w in words]
+    one = FakeEmbeddings().embed_query("query: kunder")
+    assert np.allclose(vectors[0], one / np.linalg.norm(one), atol=1e-6)
+
+
 def test_prefixes_can_be_turned_off(stub: EmbeddingStub) -> None:
     emb = remote(stub, prefixes=False)
     emb.embed_documents(["Ett stycke."])
@@ -142,7 +152,9 @@ def test_the_assistant_on_a_remote_embedder_and_caches_kept_per_model(
     counts = dict(db.execute("SELECT model, count(*) FROM emb GROUP BY model").fetchall())
     db.close()
     assert set(counts) == {"openai:model-a", "openai:model-b"}
-    assert counts["openai:model-a"] == counts["openai:model-b"]
+    assert counts["openai:model-a"] == counts["openai:model-b"]  # passages and words alike
+    words = second.snapshot.words
+    assert words is not None and words.model == "openai:model-b"  # not model-a's vectors
 
 
 def test_a_remote_embedder_makes_chunk_vectors_from_sentences_too(
@@ -160,7 +172,8 @@ def test_a_remote_embedder_makes_chunk_vectors_from_sentences_too(
         chunks = list(a.snapshot.chunks.values())
         collection = a.store.collection_name
         assert a.settings.embedder_id == "sentence-mean:openai:model-a"
-    sent = [t for batch in stub.inputs for t in batch]
+    # the documents' words go as queries (wordbridge); the passages are the sentences
+    sent = [t for batch in stub.inputs for t in batch if not t.startswith("query: ")]
     sentences = {f"passage: {s}" for c in chunks for s in answer_sentences(c)}
     assert len(sent) == len(set(sent)) and set(sent) == sentences
     assert any(len(answer_sentences(c)) > 1 for c in chunks)
