@@ -87,15 +87,7 @@ class RemoteEmbeddings(Embeddings):
         )
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        prefix = PASSAGE_PREFIX if self.prefixes else ""
-        vectors = self._call(self._client.embed_documents, [prefix + t for t in texts])
-        if len(vectors) != len(texts):
-            raise EmbedderUnavailable(
-                f"The embedding server returned {len(vectors)} vectors for {len(texts)} texts"
-            )
-        return vectors
+        return self._batched(texts, PASSAGE_PREFIX)
 
     def embed_query(self, text: str) -> list[float]:
         prefix = QUERY_PREFIX if self.prefixes else ""
@@ -104,9 +96,14 @@ class RemoteEmbeddings(Embeddings):
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Texts embedded as queries, in batches as passages are (the documents' words at
         ingest): one request per batch, not one per word."""
+        return self._batched(texts, QUERY_PREFIX)
+
+    def _batched(self, texts: list[str], prefix: str) -> list[list[float]]:
+        """``texts`` with ``prefix`` (unless prefixes are off), in batches of
+        ``embed_batch_size`` per request."""
         if not texts:
             return []
-        prefix = QUERY_PREFIX if self.prefixes else ""
+        prefix = prefix if self.prefixes else ""
         vectors = self._call(self._client.embed_documents, [prefix + t for t in texts])
         if len(vectors) != len(texts):
             raise EmbedderUnavailable(
