@@ -100,6 +100,12 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             r"vad (skulle|kommer|ska) .{1,40}? kosta|hur mycket skulle|"
             r"amounts? to(?=\s*[?.!]|\s*$)|vad uppgår .{1,40}? till|hur mycket uppgår|"
             r"what are the (costs|fees)|"
+            # "Kostar kursen något?", "Does it cost anything?", "LIGHTer's financial
+            # contribution", "Hur mycket bidrog X med?": a sum is asked for
+            r"kostar (\w+ ){0,4}(något|någonting|pengar)|(does|do|will|would) .{1,40}? cost "
+            r"(anything|money|us)|financial contribution|ekonomisk(a|t)? (bidrag|insats)|"
+            r"hur mycket (\w+ ){0,3}(bidrog|bidragit|satsade|satsat|investerade|investerat)|"
+            r"how much (\w+ ){0,3}(contribute[sd]?|invest(ed|s)?|spen[dt]s?)|"
             # a share: "Med hur många procent …?", "… ökat i procent?", "By what percentage …?"
             r"i procent|hur många procent|med hur mycket|by how much|how many per ?cent|"
             r"what percentage|by what percentage|"
@@ -179,8 +185,11 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             r"program\w*|initiativ\w*|part\w*|samarbetspartner\w*)|"
             r"\b(which|what) (organi[sz]ation\w*|compan\w*|agenc\w*|authorit\w*|universit\w*|"
             r"institut\w*|partner\w*|bod\w*|programm?e?s?|initiatives?)\b|"
-            r"\bwho (runs|organi[sz]es|operates|is behind)\b|"
-            r"\bvem (driver|står bakom|organiserar|håller i)\b|"
+            r"\bwho (is |are )?(runs|running|organi[sz]es|organi[sz]ing|operates|operating|"
+            r"is behind|are behind|in charge of)\b|"
+            # "Vem är det som driver Robotlyftet?": the one behind it, in these documents an
+            # organisation ("… som Tillväxtverket håller i")
+            r"\bvem (är det )?(som )?(driver|står bakom|organiserar|håller i)\b|"
             # whom one works with: in these documents, organisations ("… i samverkan med
             # IUC-bolagen"), so a person's name ("programchefen Cecilia Warrol") does not answer
             r"\b(who|whom) (does|do|did|will) .{1,40}?\b(work|collaborate|cooperate|partner)s? "

@@ -41,6 +41,9 @@ KINDS = {
         ("Vem samarbetar Produktionslyftet med kring Go Global?", "sv"),
         # who runs something: "… de Smart industri-satsningar som Tillväxtverket håller i"
         ("Vem håller i Smart industri-satsningarna?", "sv"),
+        ("Vem är det som driver Robotlyftet?", "sv"),
+        ("Who is behind the Smart industry initiatives?", "en"),
+        ("Who is running Robotlyftet?", "en"),
     ],
     "person": [
         ("Vem är programdirektör för Produktionslyftet?", "sv"),
@@ -89,6 +92,12 @@ KINDS = {
         ("Vad skulle det kosta oss att delta?", "sv"),
         ("What does Tillväxtverket's grant to Produktionslyftet amount to?", "en"),
         ("Vad uppgår verksamhetsbidraget till?", "sv"),
+        # whether it costs anything, and a contribution's size
+        ("Kostar coachkursen något för deltagarna?", "sv"),
+        ("Does the coach course cost anything?", "en"),
+        ("What was LIGHTer's financial contribution to Go Global?", "en"),
+        ("Hur mycket bidrog Produktion2030 med?", "sv"),
+        ("How much did Tillväxtverket invest in the programme?", "en"),
     ],
     "frequency": [
         ("Hur ofta träffas coacherna och företagen?", "sv"),
