@@ -646,3 +646,27 @@ def test_a_greeting_a_thanks_or_a_question_about_the_assistant_is_small_talk(
     text: str, kind: str | None
 ) -> None:
     assert small_talk(text) == kind
+
+
+def test_a_pointer_question_takes_the_told_words_the_documents_use() -> None:
+    # "Ska vi köra igång allt på en gång?" has no subject of its own: what the asker told is
+    # it, as far as the documents use those words; the trade and place they never use are not
+    vocabulary = {"ny": 1.0, "påverk": 1.0, "kund": 1.0, "förändring": 1.0}
+    q = analyse(
+        "Vi är ett gjuteri i Småland och ska göra en ny förändring som påverkar kunder. "
+        "Ska vi köra igång allt på en gång?",
+        "sv",
+        vocabulary,
+    )
+    assert {"förändring", "kunder"} <= set(q.focus.split())
+    assert "gjuteri" not in q.focus and "småland" not in q.focus.lower()
+    # a question with a subject of the domain keeps its own focus
+    known = {"lit": 1.0, "radikal": 1.0, "förny": 1.0}
+    q = analyse("Vi är ett litet gjuteri. Varför ska vi bry oss om radikal förnyelse?", "sv", known)
+    assert q.focus == "radikal förnyelse"
+    q = analyse(
+        "Vi gör en ny förändring som påverkar kunder. Hur kommer vi igång med förnyelse?",
+        "sv",
+        vocabulary | {"förny": 1.0},
+    )
+    assert "kunder" not in q.focus
