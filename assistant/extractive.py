@@ -51,6 +51,7 @@ from .question import (
     has_relation,
     is_anaphoric,
     kind_span,
+    names_as_written,
     vague_frequency,
     vague_time,
 )
@@ -441,6 +442,7 @@ def gather(
     cands = candidates(hits, snapshot, q.ordinal)
     if not cands:
         return Gathered(q, hits, [], np.zeros((0, len(query_vector)), dtype=np.float32))
+    q = names_as_written(q, [c.text for c in cands])
     vecs = np.asarray(embeddings.embed_documents([c.text for c in cands]), dtype=np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
     qv = np.asarray(query_vector, dtype=np.float32)

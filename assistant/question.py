@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from .analysis import get_analyzer, tokenize
+from .frequencies import zipf
 from .models import Lang
 
 # kinds whose answer is a recognisable piece of text (a name, a number, a date)
@@ -598,6 +599,34 @@ def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) ->
         names=names,
         phrases=phrases,
     )
+
+
+NAME_ZIPF = 3.0  # wordfreq's Zipf: "produktionslyftet" 0, "lean" 2.x, "smart" 4.x, "design" 5.x
+_WRITTEN_NAME = re.compile(r"(?<=[\w,;:–)]\s)([A-ZÅÄÖ][\wåäöéü-]*[a-zåäöéü][\wåäöéü-]*)")
+
+
+def names_as_written(q: Question, texts: Sequence[str]) -> Question:
+    """The question with the names it wrote in lower case ("vem leder produktionslyftet?")
+    as the ``texts`` (the retrieved sentences) write them, mid-sentence, capitalised: a chat
+    question is often typed in lower case, and the relations and the asked kind read names
+    ("Produktionslyftets programdirektör …" is the programme's own leader)."""
+    # a word common in the question's language is no name where the texts capitalise it
+    # ("design", "maintenance" of "Design for Manufacturing", "Smart Maintenance")
+    if lower := {
+        w for w in q.focus.split() if w.islower() and len(w) > 2 and zipf(w, q.lang) < NAME_ZIPF
+    }:
+        written = {
+            m.group(1).lower(): m.group(1)
+            for text in texts
+            for m in _WRITTEN_NAME.finditer(text)
+            if m.group(1).lower() in lower
+        }
+        # a word the texts also write in lower case is no name ("lean", "smart")
+        plain = {w for text in texts for w in re.findall(r"\b[a-zåäöéü][\wåäöéü-]*", text)}
+        found = [written[w] for w in q.focus.split() if w in written and w not in plain]
+        if found:
+            return replace(q, names=tuple(dict.fromkeys((*q.names, *found))))
+    return q
 
 
 # --- what a sentence holds --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from assistant.question import (
     has_relation,
     is_anaphoric,
     kind_span,
+    names_as_written,
     small_talk,
     vague_frequency,
     vague_time,
@@ -670,3 +671,19 @@ def test_a_pointer_question_takes_the_told_words_the_documents_use() -> None:
         vocabulary | {"förny": 1.0},
     )
     assert "kunder" not in q.focus
+
+
+def test_a_name_typed_in_lower_case_is_read_as_the_documents_write_it() -> None:
+    texts = [
+        "Produktionslyftets programdirektör Birgitta Öjmertz.",
+        "Här för vi en dialog med programchefen Cecilia Warrol om Produktionslyftet.",
+        "Chalmers med Smart Maintenance i vårt startprogram, och lean i allt.",
+    ]
+    q = names_as_written(analyse("vem leder produktionslyftet?", "sv"), texts)
+    assert q.names == ("Produktionslyftet",)
+    assert has_relation(q.relation, texts[0], q.names)  # the programme's own leader
+    assert not has_relation(q.relation, texts[1], q.names)
+    # a word the texts also write in lower case, or a common word, is no name
+    assert names_as_written(analyse("vad är lean?", "sv"), texts).names == ()
+    q = analyse("which start programme focuses on maintenance?", "en")
+    assert names_as_written(q, texts).names == ()
