@@ -26,6 +26,7 @@ from .models import Answer, DocumentInfo, Hit, IndexStatus, IngestReport, Lang, 
 from .question import small_talk
 from .retrieve import Retriever
 from .rewrite import rewrite_without_llm
+from .spelling import Fix, knows
 from .store import VectorStore
 from .ui_text import EXAMPLES
 
@@ -66,6 +67,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "thanks": {
         "sv": "Varsågod! Fråga gärna mer.",
         "en": "You're welcome! Ask me anything else about the documents.",
+    },
+    # a misspelt word read as the documents' word it nearly is (``spelling``)
+    "spelling": {
+        "sv": "Läst som dokumenten stavar: {fixes}.",
+        "en": "Read as the documents spell it: {fixes}.",
     },
     "long_question": {
         "sv": f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken). "
@@ -333,13 +339,17 @@ class Assistant:
                 notices.append(MESSAGES["backend_down"][lang].format(backend=backend, reason=exc))
 
         with timer.stage("rewrite"):
-            standalone = question
+            typed, fixes = as_spelt(question, snap)  # as the documents spell its words
+            if fixes:
+                read = ", ".join(f"{f.written} → {f.read}" for f in fixes)
+                notices.append(MESSAGES["spelling"][lang].format(fixes=read))
+            standalone = typed
             if history:
-                standalone = rewrite_without_llm(question, list(history))
+                standalone = rewrite_without_llm(typed, list(history))
                 if chat is not None:
                     try:
                         standalone = rewrite_with_llm(
-                            chat, question, list(history), lang, self.settings.prompts_dir
+                            chat, typed, list(history), lang, self.settings.prompts_dir
                         )
                     except BackendUnavailable as exc:
                         # the rule-based rewrite stands; do not wait for a second timeout
@@ -379,7 +389,7 @@ class Assistant:
                     snapshot=snap,
                     idf=snap.idf,
                     refusal_threshold=self.settings.refusal_threshold,
-                    asked=question,
+                    asked=typed,
                     said=_last_answer(history),
                 )
 
@@ -441,6 +451,12 @@ class Assistant:
         for i, paragraph in enumerate(ext.text.split("\n\n")):
             yield ("\n\n" if i else "") + paragraph
         yield final(ext.text, "extractive", ext, refusal=ext.refusal)
+
+
+def as_spelt(question: str, snap: Snapshot) -> tuple[str, list[Fix]]:
+    """The question with its misspelt words read as the documents' words (``spelling``)."""
+    speller = snap.speller
+    return speller.correct(question, knows(snap.idf)) if speller is not None else (question, [])
 
 
 def _last_answer(history: Sequence[Turn]) -> str | None:

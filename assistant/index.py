@@ -31,6 +31,7 @@ from .analysis import ANALYSER_VERSION
 from .keyword import KeywordIndex
 from .models import Chunk, DocMeta
 from .recent import RecentTable
+from .spelling import Speller
 from .wordbridge import WordVectors
 
 FORMAT = 2
@@ -189,6 +190,7 @@ class Snapshot:
     )
     _words: WordVectors | None = field(default=None, repr=False)
     _words_read: bool = False
+    _speller: Speller | None = field(default=None, repr=False)
 
     @property
     def words(self) -> WordVectors | None:
@@ -202,7 +204,15 @@ class Snapshot:
 
     @words.setter
     def words(self, value: WordVectors | None) -> None:
-        self._words, self._words_read = value, True
+        self._words, self._words_read, self._speller = value, True, None
+
+    @property
+    def speller(self) -> Speller | None:
+        """The documents' words for reading a question's misspellings (``spelling``), made
+        on first use from ``words``; None without them."""
+        if self._speller is None and (words := self.words) is not None:
+            self._speller = Speller(words.words)
+        return self._speller
 
     @property
     def empty(self) -> bool:

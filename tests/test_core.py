@@ -188,6 +188,25 @@ def test_extractive_answer_quotes_the_documents(assistant: Assistant) -> None:
     assert answer.timings["total"] >= answer.timings["retrieve"]
 
 
+def test_a_misspelt_name_is_read_as_the_documents_spell_it_and_said_so(
+    assistant: Assistant,
+) -> None:
+    # "Digitaliseringslyftet" is how the name is spelt; the log spells it "Digiliseringslyftet"
+    question = "Vad är Digitaliseringslyftet?"
+    answer = assistant.ask(question)
+    assert answer.question == question
+    assert answer.standalone_question == "Vad är Digiliseringslyftet?"
+    assert answer.notices == [
+        MESSAGES["spelling"]["sv"].format(fixes="Digitaliseringslyftet → Digiliseringslyftet")
+    ]
+    # the keyword search found the passage by the documents' spelling
+    best = min((h for h in answer.hits if h.keyword_rank is not None), key=lambda h: h.keyword_rank)
+    assert "Digiliseringslyftet" in best.chunk.text
+    # a question without misspellings is left as written, with no notice
+    answer = assistant.ask("Vad är Produktionslyftet 4.0?")
+    assert answer.standalone_question == "Vad är Produktionslyftet 4.0?" and not answer.notices
+
+
 @pytest.mark.parametrize(("question", "lang"), [(AREAS_SV, "sv"), (PL40_EN, "en")])
 def test_the_lead_in_speaks_the_questions_language(
     assistant: Assistant, question: str, lang: str

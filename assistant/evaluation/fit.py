@@ -62,7 +62,7 @@ import numpy as np
 
 from ..analysis import detect_language
 from ..config import REPO_ROOT, Settings
-from ..core import Assistant
+from ..core import Assistant, as_spelt
 from ..extractive import (
     MODEL_PATH,
     REFUSAL_FEATURES,
@@ -131,15 +131,14 @@ def prepare(assistant: Assistant, cases: list[Case]) -> list[Prepared]:
     snap = assistant.snapshot
     out = []
     for case in cases:
-        standalone = case.question
+        typed, _ = as_spelt(case.question, snap)
+        standalone = typed
         if case.history:
-            standalone = rewrite_without_llm(case.question, list(case.history))
+            standalone = rewrite_without_llm(typed, list(case.history))
         lang = detect_language(case.question)
         qvec = assistant.embeddings.embed_query(standalone)
         hits = assistant.answer_hits(standalone, qvec, snapshot=snap)
-        g = gather(
-            standalone, lang, qvec, hits, assistant.embeddings, snap.idf, snap, asked=case.question
-        )
+        g = gather(standalone, lang, qvec, hits, assistant.embeddings, snap.idf, snap, asked=typed)
         out.append(Prepared(case, g, snap))
     return out
 
