@@ -397,6 +397,7 @@ _QUESTION_WORDS = frozenset(
     """vad hur vem vems varför vilka vilken vilket när var vart länge lång tid många mycket kan
     ska bör får går finns är har stämmer det att om man vi jag ni de oss vår vårt våra mig
     min mitt mina företag företaget bolag bolaget dokumenten dokument texten texterna säger
+    artikeln artikel artikelns article articles
     står skriver nämns beskrivs enligt egentligen eller och men som också även innebär
     betyder menas avses berätta beskriv förklara nämn räkna upp lista sätt gör göra behöver
     måste kunna skulle borde what how who whom whose why which when where long many much can

@@ -687,3 +687,12 @@ def test_a_name_typed_in_lower_case_is_read_as_the_documents_write_it() -> None:
     assert names_as_written(analyse("vad är lean?", "sv"), texts).names == ()
     q = analyse("which start programme focuses on maintenance?", "en")
     assert names_as_written(q, texts).names == ()
+
+
+def test_the_article_asked_about_is_no_subject() -> None:
+    # "artikeln" names the document, as "texten" does: "I den här artikeln presenterar vi …"
+    # led the answer to "Vad menar artikeln med ett proaktivt sätt …?"
+    q = analyse("Vad menar artikeln med ett proaktivt sätt att utveckla produktionen?", "sv")
+    assert "artikeln" not in q.focus and "proaktivt" in q.focus
+    q = analyse("What does the article say about ambidexterity?", "en")
+    assert "article" not in q.focus and "ambidexterity" in q.focus
