@@ -236,13 +236,14 @@ def test_a_list_question_gets_the_list_as_its_lead(assistant: Assistant) -> None
 def test_a_sentence_about_the_document_itself_gives_way_to_one_about_the_subject(
     assistant: Assistant,
 ) -> None:
-    """The sentence "I den här artikeln presenterar vi …" shares the words "artikeln" and
-    "produktionsinnovation"; the purpose is the next sentence's."""
-    question = "Vad är syftet med artikeln om produktionsinnovation?"
+    """The sentence "I den här artikeln presenterar vi ett ramverk för produktionsinnovation
+    …" shares the words "ramverk" and "produktionsinnovation" ("artikeln" names the document,
+    no subject); a sentence about the subject leads instead."""
+    question = "Vad är syftet med att presentera ett ramverk för produktionsinnovation?"
     on_words = ask(assistant, question, model(focus=1.0)).sentences[0].text
     assert on_words.startswith("I den här artikeln presenterar vi")
     ext = ask(assistant, question, model(focus=1.0, meta=-5.0))
-    assert ext.sentences[0].text.startswith("Syftet är att öka kunskapen")
+    assert not any(s.text.startswith("I den här artikeln") for s in ext.sentences)
     check_citations(ext)
 
 
