@@ -142,11 +142,20 @@ def ingest_summary(report: IngestReport, documents: int) -> str:
             f"Terms analysed again for the new text analyser: {unchanged}, nothing embedded "
             f"({report.seconds:.1f} s). {held}"
         )
+    # passages embedded for unchanged documents: a vector store without them (another ingest
+    # engine's collection, or a store that was deleted)
+    embedded = (
+        f"{_count(report.embedded, 'passage')} embedded into the vector store"
+        if report.embedded
+        else "no passage embedded"
+    )
     if report.words_added:
         return (
-            f"Word vectors made for English questions: {unchanged}, no passage embedded "
+            f"Word vectors made for English questions: {unchanged}, {embedded} "
             f"({report.seconds:.1f} s). {held}"
         )
+    if report.embedded:
+        return f"Vectors made again: {unchanged}, {embedded} ({report.seconds:.1f} s). {held}"
     return f"Nothing to do: {unchanged} ({report.seconds:.1f} s). {held}"
 
 

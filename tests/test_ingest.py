@@ -507,3 +507,16 @@ def test_an_index_without_word_vectors_gets_them_and_nothing_else_is_embedded(
     loaded = Snapshot.load(s.index_dir).words
     assert loaded is not None and loaded.words == built.words.words
     assert np.allclose(loaded.vectors, built.words.vectors, atol=1e-3)
+
+
+def test_the_summary_counts_passages_embedded_for_unchanged_documents() -> None:
+    # another ingest engine's collection (or a deleted store) is filled again: the documents
+    # are unchanged, the passages are not "not embedded"
+    docs = ["a.md", "b.md", "c.md"]
+    report = IngestReport(unchanged=docs, chunks=23, embedded=100, words_added=True)
+    text = ingest_summary(report, 3)
+    assert "100 passages embedded into the vector store" in text and "no passage" not in text
+    report = IngestReport(unchanged=docs, chunks=23, embedded=100)
+    assert ingest_summary(report, 3).startswith("Vectors made again: 3 documents unchanged")
+    report = IngestReport(unchanged=docs, chunks=23, words_added=True)
+    assert "no passage embedded" in ingest_summary(report, 3)
