@@ -40,7 +40,10 @@ DOCTOR = "run `assistant doctor` to rebuild it from the documents and the embedd
 DOCTOR_FEEDBACK = (
     "run `assistant doctor` to save the ratings that can still be read (the damaged file is kept)"
 )
-INGEST = "run `assistant ingest` to add them again from the embedding cache"
+INGEST = (
+    "run `assistant ingest` to add them again (from the embedding cache, or embedded again when "
+    "another ingest engine made the cached vectors)"
+)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
