@@ -953,6 +953,18 @@ def print_engines(res: dict[str, Any]) -> None:
 
 def engines_only(runs: int, json_path: Path | None) -> None:
     """``--engines``: the ingest engines side by side, with the machine and its load."""
+    one_phase("engines", phase_engines, print_engines, runs, json_path)
+
+
+def one_phase(
+    key: str,
+    phase: Callable[[Path, int], Any],
+    show: Callable[[Any], None],
+    runs: int,
+    json_path: Path | None,
+) -> None:
+    """One phase alone in a temporary folder, its figures printed (and written to
+    ``json_path``) with the machine and its load at start and end."""
     r: dict[str, Any] = {
         "machine": machine(),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -960,14 +972,14 @@ def engines_only(runs: int, json_path: Path | None) -> None:
     }
     root = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     try:
-        r["engines"] = phase_engines(root, runs)
+        r[key] = phase(root, runs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     r["machine"]["loadavg_end"] = os.getloadavg()
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(r, indent=1, default=str) + "\n", encoding="utf-8")
-    print_engines(r["engines"])
+    show(r[key])
     console.print(
         f"load average (1, 5, 15 min) at start {r['machine']['loadavg_start']}, "
         f"at end {r['machine']['loadavg_end']}"
@@ -1958,25 +1970,7 @@ APPROXIMATION = (
 
 def ingest_only(runs: int, json_path: Path | None) -> None:
     """``--ingest-only``: the first ingests by chunk_vectors, with the machine and its load."""
-    r: dict[str, Any] = {
-        "machine": machine(),
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-    }
-    root = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
-    try:
-        r["first_ingests"] = phase_first_ingests(root, runs)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    r["machine"]["loadavg_end"] = os.getloadavg()
-    if json_path:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(r, indent=1, default=str) + "\n", encoding="utf-8")
-    print_first_ingests(r["first_ingests"])
-    console.print(
-        f"load average (1, 5, 15 min) at start {r['machine']['loadavg_start']}, "
-        f"at end {r['machine']['loadavg_end']}"
-    )
+    one_phase("first_ingests", phase_first_ingests, print_first_ingests, runs, json_path)
 
 
 def cold_only(
