@@ -209,9 +209,17 @@ class Snapshot:
     @property
     def speller(self) -> Speller | None:
         """The documents' words for reading a question's misspellings (``spelling``), made
-        on first use from ``words``; None without them."""
-        if self._speller is None and (words := self.words) is not None:
-            self._speller = Speller(words.words)
+        on first use from the stored words (not their vectors, which only an English
+        question needs); None without them."""
+        if self._speller is None:
+            if self._words is not None:
+                words: list[str] | None = self._words.words
+            elif self.version_dir is not None:
+                words = WordVectors.stored_words(self.version_dir)
+            else:
+                words = None
+            if words is not None:
+                self._speller = Speller(words)
         return self._speller
 
     @property

@@ -126,6 +126,15 @@ class WordVectors:
         (directory / WORDS_FILE).write_text(json.dumps(stored, ensure_ascii=False), "utf-8")
         np.save(directory / VECTORS_FILE, self.vectors.astype(np.float16))
 
+    @staticmethod
+    def stored_words(directory: Path) -> list[str] | None:
+        """The stored words alone, without their vectors (15 MB at the full 10,000), or None."""
+        try:
+            words = json.loads((directory / WORDS_FILE).read_text("utf-8"))["words"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return words if isinstance(words, list) else None
+
     @classmethod
     def load(cls, directory: Path) -> WordVectors | None:
         """The stored words, or None when the version has none (built before them) or they

@@ -96,9 +96,12 @@ def test_a_rebuild_embeds_only_the_new_words(tmp_path: Path) -> None:
     loaded = WordVectors.load(tmp_path)
     assert loaded is not None and loaded.words == first.words
     assert np.allclose(loaded.vectors, first.vectors, atol=1e-3)  # stored as float16
+    assert WordVectors.stored_words(tmp_path) == first.words  # the words alone (spelling)
     assert WordVectors.load(tmp_path / "none") is None
+    assert WordVectors.stored_words(tmp_path / "none") is None
     (tmp_path / "words.json").write_text('["a list, as no version wrote it"]', "utf-8")
     assert WordVectors.load(tmp_path) is None  # unreadable: as if there were none
+    assert WordVectors.stored_words(tmp_path) is None
 
 
 def test_words_embedded_as_queries_are_cached_apart_from_passages(tmp_path: Path) -> None:
