@@ -603,7 +603,9 @@ def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) ->
 
 
 NAME_ZIPF = 3.0  # wordfreq's Zipf: "produktionslyftet" 0, "lean" 2.x, "smart" 4.x, "design" 5.x
-_WRITTEN_NAME = re.compile(r"(?<=[\w,;:–)]\s)([A-ZÅÄÖ][\wåäöéü-]*[a-zåäöéü][\wåäöéü-]*)")
+_NAME_AFTER = re.compile(r"[\w,;:–)]\s")  # what stands before a name mid-sentence
+_CAPITAL = re.compile(r"[A-ZÅÄÖ]")
+_SMALL = re.compile(r"[a-zåäöéü]")
 
 
 def names_as_written(q: Question, texts: Sequence[str]) -> Question:
@@ -613,21 +615,32 @@ def names_as_written(q: Question, texts: Sequence[str]) -> Question:
     ("Produktionslyftets programdirektör …" is the programme's own leader)."""
     # a word common in the question's language is no name where the texts capitalise it
     # ("design", "maintenance" of "Design for Manufacturing", "Smart Maintenance")
-    if lower := {
+    lower = {
         w for w in q.focus.split() if w.islower() and len(w) > 2 and zipf(w, q.lang) < NAME_ZIPF
-    }:
-        written = {
-            m.group(1).lower(): m.group(1)
-            for text in texts
-            for m in _WRITTEN_NAME.finditer(text)
-            if m.group(1).lower() in lower
-        }
-        # a word the texts also write in lower case is no name ("lean", "smart")
-        plain = {w for text in texts for w in re.findall(r"\b[a-zåäöéü][\wåäöéü-]*", text)}
-        found = [written[w] for w in q.focus.split() if w in written and w not in plain]
-        if found:
-            return replace(q, names=tuple(dict.fromkeys((*q.names, *found))))
-    return q
+    }
+    if not lower:
+        return q
+    # the focus words as whole words of the texts, in one pass (a pattern for each text's
+    # every capitalised or lower-case word cost ~2 ms an answer)
+    alternatives = "|".join(map(re.escape, sorted(lower, key=len, reverse=True)))
+    pattern = re.compile(rf"(?<!\w)({alternatives})(?![\w-])", re.IGNORECASE)
+    written: dict[str, str] = {}
+    plain: set[str] = set()  # a word the texts also write in lower case is no name ("lean")
+    for text in texts:
+        for m in pattern.finditer(text):
+            word = m.group(1)
+            if word[0].islower():
+                plain.add(word)
+            elif (
+                _CAPITAL.match(word)
+                and _SMALL.search(word, 1)
+                and _NAME_AFTER.fullmatch(text, max(0, m.start() - 2), m.start())
+            ):
+                written[word.lower()] = word
+    found = [written[w] for w in q.focus.split() if w in written and w not in plain]
+    if not found:
+        return q
+    return replace(q, names=tuple(dict.fromkeys((*q.names, *found))))
 
 
 # --- what a sentence holds --------------------------------------------------------------------

@@ -720,24 +720,37 @@ print(json.dumps({"imports_s": t_imp - t_up, "open_s": t_open - t_imp, "load_s":
 CHUNK_VECTORS = ("embedded", "from_sentences")
 
 
+def alternating_ingests(
+    root: Path, runs: int, values: Sequence[str], variable: str, script: str, prefix: str
+) -> dict[str, list[dict[str, Any]]]:
+    """First ingests of the real corpus with the setting ``variable`` at each of the two
+    ``values``, each in a fresh process (``script``) on a fresh data directory (so a fresh
+    embedding cache), ``runs`` times each in the order A B B A A B ... so that drift hits
+    both; each run's row with the load average after it."""
+    pattern = [values[0], values[1], values[1], values[0]]
+    rows: dict[str, list[dict[str, Any]]] = {v: [] for v in values}
+    for n, value in enumerate(pattern[i % 4] for i in range(2 * runs)):
+        data = root / f"{prefix}-{n}"
+        env = {**child_env(data), variable: value}
+        with console.status(f"real corpus: first ingest {n + 1}/{2 * runs} ({value})"):
+            row = run_child(script, {}, env, root)
+        if row["failures"]:
+            raise SystemExit(f"the first ingest failed: {row}")
+        row["load1"] = load1()
+        rows[value].append(row)
+        shutil.rmtree(data, ignore_errors=True)
+    return rows
+
+
 def phase_first_ingests(root: Path, runs: int) -> dict[str, Any]:
     """First ingests of the real corpus with each ``chunk_vectors`` setting, each in a fresh
     process on a fresh data directory (so a fresh embedding cache), ``runs`` times each in the
     order A B B A A B ... so that drift hits both. chunks/s with the model's load is chunks /
     (load + ingest), as the issue's baseline (its model loaded inside the ingest); without
     it, chunks / ingest."""
-    pattern = [CHUNK_VECTORS[0], CHUNK_VECTORS[1], CHUNK_VECTORS[1], CHUNK_VECTORS[0]]
-    rows: dict[str, list[dict[str, Any]]] = {v: [] for v in CHUNK_VECTORS}
-    for n, setting in enumerate(pattern[i % 4] for i in range(2 * runs)):
-        data = root / f"first-ingest-{n}"
-        env = {**child_env(data), "ASSISTANT_CHUNK_VECTORS": setting}
-        with console.status(f"real corpus: first ingest {n + 1}/{2 * runs} ({setting})"):
-            row = run_child(FIRST_INGEST, {}, env, root)
-        if row["failures"]:
-            raise SystemExit(f"the first ingest failed: {row}")
-        row["load1"] = load1()
-        rows[setting].append(row)
-        shutil.rmtree(data, ignore_errors=True)
+    rows = alternating_ingests(
+        root, runs, CHUNK_VECTORS, "ASSISTANT_CHUNK_VECTORS", FIRST_INGEST, "first-ingest"
+    )
     res: dict[str, Any] = {}
     for setting, rs in rows.items():
         with_load = [r["chunks"] / (r["load_s"] + r["ingest_s"]) for r in rs]
@@ -838,18 +851,9 @@ def phase_engines(root: Path, runs: int) -> dict[str, Any]:
     sentences)."""
     from assistant.e5_onnx import OnnxE5Embeddings
 
-    pattern = [ENGINES[0], ENGINES[1], ENGINES[1], ENGINES[0]]
-    rows: dict[str, list[dict[str, Any]]] = {v: [] for v in ENGINES}
-    for n, engine in enumerate(pattern[i % 4] for i in range(2 * runs)):
-        data = root / f"engine-ingest-{n}"
-        env = {**child_env(data), "ASSISTANT_INGEST_ENGINE": engine}
-        with console.status(f"real corpus: first ingest {n + 1}/{2 * runs} ({engine})"):
-            row = run_child(ENGINE_INGEST, {}, env, root)
-        if row["failures"]:
-            raise SystemExit(f"the first ingest failed: {row}")
-        row["load1"] = load1()
-        rows[engine].append(row)
-        shutil.rmtree(data, ignore_errors=True)
+    rows = alternating_ingests(
+        root, runs, ENGINES, "ASSISTANT_INGEST_ENGINE", ENGINE_INGEST, "engine-ingest"
+    )
     res: dict[str, Any] = {}
     for engine, rs in rows.items():
         res[engine] = {
