@@ -84,7 +84,7 @@ REFUSAL_FEATURES = (
     "best_focus",  # the best focus overlap among the candidates
     "kind_missing",  # typed question, and no top candidate holds that kind
     "kind_focus",  # the best focus overlap among the candidates that hold the asked kind
-    "unknown_focus",  # share of the focus words the documents never use
+    "unknown_focus",  # share of the focus words the documents never use (English: nor the bridge)
     "unknown_name",  # a name in the focus the documents never mention
     "relation_missing",  # funding *to the asker* asked, and no candidate says so
     "unknown_any",  # some focus word (4+ letters) the documents never use
@@ -242,6 +242,8 @@ class Gathered:
     candidates: list[Candidate]
     vectors: np.ndarray
     case_features: np.ndarray = field(default_factory=lambda: np.zeros(len(REFUSAL_FEATURES)))
+    # an English question's focus words that the word bridge links to the documents' words
+    bridged: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -457,10 +459,12 @@ def gather(
     terms_expanded = set(analyzer.query_tokens(question)) | terms
     terms_weight = sum(weight(t) for t in terms)
     name_tokens = [set(analyzer.index_tokens(n)) for n in q.names]
+    bridged: frozenset[str] = frozenset()
     if lang == "en" and snapshot is not None and (bridge := snapshot.words) is not None:
         # the documents' Swedish words nearest the English question's words (wordbridge)
         focus_expanded |= bridge.terms(asked_focus.focus, embeddings)
         terms_expanded |= bridge.terms(question, embeddings)
+        bridged = frozenset(w for w in q.focus.split() if bridge.terms(w, embeddings))
     best_dense = float(dense.max())
     idx = _FEATURE
     for c, d in zip(cands, dense, strict=True):
@@ -496,7 +500,7 @@ def gather(
         _vague_on_topic(cands, vague_frequency)
     elif q.kind == "time":
         _vague_on_topic(cands, vague_time, never=asks_date(question))
-    g = Gathered(q, hits, cands, vecs)
+    g = Gathered(q, hits, cands, vecs, bridged=bridged)
     if model is not None:
         score(g, model, vocabulary)
     return g
@@ -544,7 +548,7 @@ def case_features(g: Gathered, vocabulary: Mapping[str, float]) -> np.ndarray:
     # (length, known to the documents) of each focus word
     # a focus word without tokens (a stopword such as "under", "för") says nothing either way
     words = [
-        (len(w), any(t in vocabulary for t in tokens))
+        (len(w), w in g.bridged or any(t in vocabulary for t in tokens))
         for w in q.focus.split()
         if len(w) > 2 and (tokens := analyzer.query_tokens(w))
     ]

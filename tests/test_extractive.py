@@ -702,3 +702,28 @@ def test_a_shown_sentence_has_no_quotation_mark_without_its_partner(
     sentence: str, shown: str
 ) -> None:
     assert extractive.display_sentence(sentence) == shown
+
+
+def test_english_focus_words_the_word_bridge_links_count_as_known(assistant: Assistant) -> None:
+    # English words are not the documents' words (but glossary terms such as "renewal" are):
+    # the ones the word bridge links to them ("customers" → "kunder") count as known
+    question = "How do welding and renewal fit together?"
+    snap = assistant.snapshot
+    g = extractive.gather(
+        question,
+        "en",
+        assistant.embeddings.embed_query(question),
+        assistant.search(question, k=10),
+        assistant.embeddings,
+        snap.idf,
+        snap,
+        model(),
+    )
+    assert g.question.focus.split() == ["welding", "renewal", "fit", "together"]
+    unbridged = replace(g, bridged=frozenset())
+    bridged = replace(g, bridged=frozenset({"welding"}))
+    before = dict(zip(REFUSAL_FEATURES, extractive.case_features(unbridged, snap.idf), strict=True))
+    after = dict(zip(REFUSAL_FEATURES, extractive.case_features(bridged, snap.idf), strict=True))
+    assert before["unknown_focus"] == pytest.approx(2 / 4)
+    assert after["unknown_focus"] == pytest.approx(1 / 4)
+    assert after["english_unknown"] == pytest.approx(after["unknown_focus"])
