@@ -48,7 +48,9 @@ _WHATS_HERE = (
     r"(fråga|få veta)( om)?|what (do|can) you (know|tell me)|what can i ask( about)?)\W*$"
 )
 _ASKS = re.compile(
-    r"\b(sammanfatta\w*|summera\w*|sammanfattning\w*|översikt\w*|summar(y|ies|ise|ize|ising|"
+    # a request ("sammanfatta", "kan du summera"), not what someone in the text does ("Ledaren
+    # där programdirektören summerar hösten – vilket datum är den skriven?")
+    r"\b(sammanfatta(?!r\b)\w*|summera(?!r\b)\w*|sammanfattning\w*|översikt\w*|summar(y|ies|ise|ize|ising|"
     r"izing)|overview|the gist|tl;?dr)\b|"
     r"\b(vilka|vad för|which|what) (dokument|texter|källor|documents|texts|sources)\b|"
     rf"\b(handlar|går) {_DOCUMENT} (om|ut på)\b|"

@@ -55,6 +55,9 @@ def test_summary_questions(question: str) -> None:
         # about a programme, not a document; what is known about a subject
         "What is the Smart Maintenance start programme about?",
         "Vad vet du om förnyelse?",
+        # what someone in a document does, not a request
+        "Ledaren där programdirektören summerar hösten – vilket datum är den skriven?",
+        "Vad sammanfattar Birgitta Öjmertz som det viktigaste?",
     ],
 )
 def test_other_questions_are_not_summaries(question: str) -> None:
