@@ -323,9 +323,12 @@ _CARDINALS = {
     **dict.fromkeys(("sex", "six"), 6),
 }
 _NUMBER_WORD = "|".join(_CARDINALS)
+# "Vad betyder tvåan rent konkret?": the spoken names of the numbers, of an item in a list
+_NUMBER_NOUNS = {"ettan": 1, "tvåan": 2, "trean": 3, "fyran": 4, "femman": 5, "sexan": 6}
 _ORDINAL = re.compile(
     rf"\b(?:det|den|the)\s+({_ORDINAL_WORD})(?!\w)|\b({_ORDINAL_WORD})\s+{_ITEM_NOUNS}\b|"
-    rf"\b{_ITEM_NOUNS}\s+(?:nummer\s+|nr\.?\s+|number\s+)?(\d|{_NUMBER_WORD})\b",
+    rf"\b{_ITEM_NOUNS}\s+(?:nummer\s+|nr\.?\s+|number\s+)?(\d|{_NUMBER_WORD})\b|"
+    rf"\b({'|'.join(_NUMBER_NOUNS)})\b",
     _I,
 )
 # "the last" alone is often time ("the last year"): only with a noun that names a list's item
@@ -503,6 +506,8 @@ def _ordinal(sentence: str) -> int | None:
     word = (m.group(1) or m.group(2) or "").lower()
     if word:
         return _ORDINALS.get(word)
+    if m.group(4):
+        return _NUMBER_NOUNS[m.group(4).lower()]
     number = m.group(3)
     if not number:
         return None

@@ -233,6 +233,9 @@ def test_asked_kind(question: str, lang: str, kind: str) -> None:
         ("Vilka delar en produktionsorganisation?", None),
         ("What happened the last year?", None),
         ("När är sista ansökningsdag?", None),
+        # the spoken names of numbers
+        ("Okej, men vad betyder tvåan rent konkret för oss?", 2),
+        ("Och fyran?", 4),
     ],
 )
 def test_ordinals(question: str, ordinal: int | None) -> None:
