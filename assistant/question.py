@@ -140,7 +140,10 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             r"what year|what date|which year)\b|\b(vilket år|vilket datum|vilken tidpunkt|"
             r"what year|what date|which year|sedan när|since when|vilken årstid|vilken säsong|"
             r"vilken (del|tid) av året|vilken månad|which season|what season|which month|"
-            r"what (part|time) of (the )?year)\b",
+            r"what (part|time) of (the )?year|"
+            # "Artikeln nämner en vår då … Vilken vår är det?": a season of a year
+            r"vilke[nt] (vår|höst|sommar|vinter|vårens|höstens)|"
+            r"(which|what) (spring|autumn|fall|summer|winter))\b",
             _I,
         ),
     ),

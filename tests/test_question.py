@@ -65,6 +65,8 @@ KINDS = {
         ("Vilken årstid beskrivs som intensiv?", "sv"),
         ("Which season was the busiest?", "en"),
         ("What is the application deadline?", "en"),
+        ("Artikeln nämner en vår då man måste ställa om. Vilken vår är det?", "sv"),
+        ("Which autumn was so intensive?", "en"),
     ],
     "count": [
         ("Hur många områden har ramverket?", "sv"),
