@@ -41,11 +41,13 @@ TypedKind = Literal[
     "frequency",
     "contact",
 ]
-AskedKind = Literal[TypedKind, "list", "item", "definition", "reason", "how", "yesno", "other"]
+AskedKind = Literal[
+    TypedKind, "list", "item", "definition", "reason", "purpose", "how", "yesno", "other"
+]
 Relation = Literal["part_of", "led_by", "funds", "funder", "funding_to_asker", "joining"]
 TYPED: frozenset[str] = frozenset(get_args(TypedKind))
 # kinds whose answer is a way of saying things (a definition, a reason, advice)
-CUED: frozenset[str] = frozenset({"definition", "reason", "how"})
+CUED: frozenset[str] = frozenset({"definition", "reason", "purpose", "how"})
 
 _I = re.IGNORECASE
 # a date asked for by name: a time question, and one a season does not answer (asks_date)
@@ -244,6 +246,19 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             # "Vilka fyra saker …", "Which three steps …": a number of things is a list
             r"(vilka|which|what) (två|tre|fyra|fem|sex|sju|åtta|nio|tio|two|three|four|five|six|"
             r"seven|eight|nine|ten) \w+)\b",
+            _I,
+        ),
+    ),
+    # what something is for: "Vad är syftet med ramverket?", "What is Produktion2030 trying
+    # to achieve?" (the answer says "Syftet är …", "Målet är …", "… för att …")
+    (
+        "purpose",
+        re.compile(
+            r"\b(vad (är|var) (syftet|målet|avsikten|meningen|tanken)|vad (syftar|siktar) \w+|"
+            r"vad vill (\w+ ){1,4}(uppnå|åstadkomma)|vad ska (\w+ ){1,4}(leda till|uppnå)|"
+            r"(what is|what's) the (purpose|aim|goal|point|objective)|what (is|are|does|do) "
+            r"(\w+ ){1,4}(trying|aiming|meant|intended|supposed) to (achieve|do|accomplish)|"
+            r"what (does|do) (\w+ ){1,4}(aim|want|hope) to (achieve|accomplish))\b",
             _I,
         ),
     ),
@@ -799,6 +814,11 @@ _CUES: dict[str, re.Pattern[str]] = {
     "definition": re.compile(
         r"\b(är|innebär|betyder|benämner|kallas|beskrivas som|dvs|det vill säga|eller|"
         r"handlar om|avser|means?|is|refers to)\b",
+        _I,
+    ),
+    "purpose": re.compile(
+        r"\b(syfte\w*|mål\w*|syftar|vill|för att|avsikt\w*|ambition\w*|aim\w*|goal\w*|"
+        r"purpose|objective\w*|in order to|so that)\b",
         _I,
     ),
     "reason": re.compile(

@@ -143,6 +143,12 @@ KINDS = {
         ("Av vilken anledning är det viktigt att våga misslyckas?", "sv"),
         ("Why do companies need renewal capability?", "en"),
     ],
+    "purpose": [
+        ("Vad är syftet med ramverket?", "sv"),
+        ("Vad vill Produktionslyftet uppnå med samverkan?", "sv"),
+        ("And what is that programme actually trying to achieve?", "en"),
+        ("What is the aim of the framework?", "en"),
+    ],
     "list": [
         ("Vilka är de fyra områdena?", "sv"),
         ("Nämn startprogrammen.", "sv"),
@@ -573,6 +579,8 @@ def test_cues_relations_and_anaphora() -> None:
     assert has_cue("definition", "Explorativ innovation, vilket vi här benämner förnyelse.")
     assert has_cue("reason", "Det behövs för att skapa en robust organisation.")
     assert not has_cue("reason", "Produktion2030 är ett program.")
+    assert has_cue("purpose", "Målet är att säkerställa att Sverige fortsätter vara …")
+    assert not has_cue("purpose", "Produktion2030 är ett strategiskt innovationsprogram.")
     assert has_relation("part_of", "att vi inom RISE IVF nu är en del av RISE.")
     assert has_relation("funds", "Produktion2030 går in som finansiär i Produktionslyftet.")
     assert not has_relation(
