@@ -429,6 +429,12 @@ _QUESTION_WORDS = frozenset(
     ofta often frequently
     bry bryr brydde care cares bother""".split()  # noqa: SIM905
 )
+# how a purpose is asked, not what about: "Vad vill Produktion2030 uppnå?" has "vill", which
+# the documents' "vi vill gärna bidra …" has too ("syftet" and "målet" stay: "Målet är …")
+_PURPOSE_FRAME = frozenset(
+    """vill uppnå åstadkomma syftar siktar egentligen trying aiming achieve accomplish want
+    wants hope hopes actually really""".split()  # noqa: SIM905
+)
 # what describes the asker rather than a subject: "Vi är 25 anställda", "a firm of 40 people"
 _ASKER_WORDS = frozenset(
     """anställda anställd medarbetare personer person st stycken employees employee staff
@@ -575,7 +581,12 @@ def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) ->
     if kind in TYPED or ordinal is not None:
         # "vilken organisation …", "det fjärde området": the noun names the kind, not the focus
         focus_text = _KIND_NOUN.sub(" ", _LAST.sub(" ", focus_text))
-    words = [w for w in tokenize(focus_text) if w not in _QUESTION_WORDS and w not in _ORDINALS]
+    frame = _PURPOSE_FRAME if kind == "purpose" else frozenset()
+    words = [
+        w
+        for w in tokenize(focus_text)
+        if w not in _QUESTION_WORDS and w not in _ORDINALS and w not in frame
+    ]
     if not words and context and ordinal is None:
         # "Vi är 25 anställda och ledningen är rädd för att misslyckas. Vad säger dokumenten om
         # det?": the question only points at what the asker told, so that is the focus (less
@@ -817,7 +828,7 @@ _CUES: dict[str, re.Pattern[str]] = {
         _I,
     ),
     "purpose": re.compile(
-        r"\b(syfte\w*|mål\w*|syftar|vill|för att|avsikt\w*|ambition\w*|aim\w*|goal\w*|"
+        r"\b(syfte\w*|mål\w*|syftar|för att|avsikt\w*|ambition\w*|aim\w*|goal\w*|"
         r"purpose|objective\w*|in order to|so that)\b",
         _I,
     ),
