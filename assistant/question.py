@@ -188,7 +188,7 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         re.compile(
             r"\b(vilken|vilka|vilket) (organisation\w*|företag\w*|myndighet\w*|aktör\w*|"
             r"universitet\w*|högskol\w*|lärosäte\w*|institut\w*|partner\w*|bolag\w*|"
-            r"program\w*|initiativ\w*|part\w*|samarbetspartner\w*)|"
+            r"program(?!var)\w*|initiativ\w*|part\w*|samarbetspartner\w*)|"
             r"\b(which|what) (organi[sz]ation\w*|compan\w*|agenc\w*|authorit\w*|universit\w*|"
             r"institut\w*|partner\w*|bod\w*|programm?e?s?|initiatives?)\b|"
             r"\bwho (is |are )?(runs|running|organi[sz]es|organi[sz]ing|operates|operating|"

@@ -196,6 +196,8 @@ KINDS = {
         ("Does the framework come from research?", "en"),
     ],
     "other": [
+        # software is no programme: "programvara" stays the focus, not the kind's noun
+        ("Vilken programvara använder Produktionslyftet för att följa upp företagen?", "sv"),
         # "antalet" without asking for it: what happened to the number, not the number
         ("Vad hände med antalet anställda i företagen?", "sv"),
         ("What can the framework do?", "en"),  # what it can do, not what the asker should
