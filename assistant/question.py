@@ -688,7 +688,10 @@ _DURATION = re.compile(
     r"months?|years?|weeks?|days?|hours?)\b|\b\d+-(månaders|års|veckors|dagars)\w*|"
     # a stretch of time without a figure: "under flera år", "i många år", "for some years"
     r"\b(flera|många|några|ett par|ett antal|several|many|a few|a couple of)\s+"
-    r"(år|månader|veckor|decennier|years|months|weeks|decades)\b",
+    r"(år|månader|veckor|decennier|years|months|weeks|decades)\b|"
+    # since when, which says how long: "Förbättringsarbete har sedan länge varit i fokus"
+    r"\bsedan (länge|lång tid|\d{4}(-talet)?)\b|\b(for a long time|for decades|since \d{4}|"
+    r"long been)\b",
     _I,
 )
 _AMOUNT = re.compile(

@@ -424,6 +424,9 @@ def test_relations(question: str, relation: str | None) -> None:
         # answers without a figure: a vague stretch, a season or holiday, an enumeration
         ("duration", "ett ramverk som vi under flera år utvecklat", "flera år"),
         ("duration", "We have worked on it for several years.", "several years"),
+        # since when says how long
+        ("duration", "Förbättringsarbete har sedan länge varit i fokus.", "sedan länge"),
+        ("duration", "Lean has long been the focus.", "long been"),
         ("time", "Nu ser vi fram emot jul och nyår, där många tar ledigt.", "jul"),
         ("time", "Under hösten har vi inlett flera samarbeten.", "hösten"),
         ("time", "Vi kan se tillbaka på en väldigt intensiv höst med aktiviteter.", "höst"),
