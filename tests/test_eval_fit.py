@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from assistant.evaluation.fit import _answer_groups
+from assistant.evaluation.fit import MIN_GROUP, _answer_groups, refusal_threshold
 from assistant.extractive import Candidate
 
 
@@ -91,3 +91,21 @@ def test_refusal_folds_keep_paraphrases_together_and_both_kinds_in_each() -> Non
     for train, held in folds:
         assert not set(groups[train]) & set(groups[held])
         assert set(y[held]) == {0, 1}
+
+
+def test_the_refusal_threshold_holds_for_blind_and_targeted_questions_each() -> None:
+    # 100 targeted answerable questions that look answerable, 40 blind ones of which a few
+    # look unanswerable: over all 140 the 3 % tail is the blind ones' alone
+    targeted = np.linspace(0.0, 0.5, 100)
+    blind_p = np.concatenate([np.linspace(0.0, 0.5, 36), [0.7, 0.8, 0.9, 0.95]])
+    p = np.concatenate([targeted, blind_p])
+    blind = np.array([False] * 100 + [True] * 40)
+    over_all = refusal_threshold(p, np.zeros(140, dtype=bool))  # one kind: all together
+    both = refusal_threshold(p, blind)
+    assert both > over_all
+    # at most 3 % of each kind above it: 1 of 40 blind, 3 of 100 targeted
+    assert (blind_p > both).sum() <= 0.03 * 40
+    assert (targeted > both).sum() <= 0.03 * 100
+    # too few blind questions for a tail of their own: all of them together
+    small = np.array([False] * (140 - MIN_GROUP + 1) + [True] * (MIN_GROUP - 1))
+    assert refusal_threshold(p, small) == over_all

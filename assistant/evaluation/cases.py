@@ -60,6 +60,11 @@ class Case(BaseModel):
         "dev", description="dev: may be used to tune the answerer; test: only to report figures."
     )
     kind: str | None = Field(None, description="What the case probes, e.g. 'type-duration'.")
+    written: Literal["targeted", "blind"] = Field(
+        "targeted",
+        description="targeted: written for a known failure kind; blind: by someone who read only "
+        "the documents, never an answer or the code (the closest to real users' questions).",
+    )
 
     @field_validator("id", "question")
     @classmethod

@@ -25,7 +25,8 @@ extra; the product itself only needs the weights):
    (``extractive.REFUSAL_FEATURES``) to "the documents do not answer", each dev case's
    features scored by a sentence model fitted without it (out of fold, as a new question's
    would be); the threshold is the lowest probability at which no more than
-   ``MAX_WRONG_REFUSALS`` of the answerable dev cases are refused (judged on cross-validated
+   ``MAX_WRONG_REFUSALS`` of the answerable dev cases are refused, among the questions written
+   blind and among the targeted ones each (``Case.written``; judged on cross-validated
    probabilities, 5 folds of whole paraphrase groups), so refusal recall is as high as that
    allows.
 3. **extra_min** and **completion_min**, together on a grid, for fact coverage minus
@@ -81,6 +82,9 @@ from .cases import Case, load_cases
 
 DEFAULT_CASES = REPO_ROOT / "eval" / "cases.jsonl"
 MAX_WRONG_REFUSALS = 0.03
+MIN_GROUP = (
+    30  # answerable cases a kind of question (blind, targeted) needs for a threshold of its own
+)
 EXTRA_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
 PADDING_COST = 0.5
 C = 1.0  # inverse regularisation strength of both logistic regressions
@@ -205,6 +209,24 @@ def _cross_validated(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.nda
     return np.asarray(np.mean(runs, axis=0))
 
 
+def refusal_threshold(answerable: np.ndarray, blind: np.ndarray) -> float:
+    """The refusal threshold from the answerable cases' probabilities of "no answer": the
+    higher of the blind and the targeted questions' own (``_tail_threshold``), or, when
+    either kind has fewer than ``MIN_GROUP`` cases, the one of all of them."""
+    kinds = [blind, ~blind]
+    if min(int(k.sum()) for k in kinds) < MIN_GROUP:
+        kinds = [np.ones_like(blind)]
+    return max(_tail_threshold(answerable[k]) for k in kinds)
+
+
+def _tail_threshold(answerable: np.ndarray) -> float:
+    """The probability above which at most ``MAX_WRONG_REFUSALS`` of these answerable cases'
+    probabilities lie."""
+    ranked = np.sort(answerable)[::-1]
+    allowed = int(MAX_WRONG_REFUSALS * len(ranked))
+    return round(float(ranked[allowed]) + 1e-6, 6) if len(ranked) > allowed else 0.5
+
+
 def _sentence_model(
     usable: list[Prepared], case_labels: list[list[int] | None], which: Iterable[int]
 ) -> LinearModel:
@@ -290,14 +312,16 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
         score(p.g, model, p.snapshot.idf)
     # the threshold from cross-validated probabilities (folds of whole groups)
     p_no = _cross_validated(rx, ry, groups)
-    answerable = np.sort(p_no[ry == 0])[::-1]
-    allowed = int(MAX_WRONG_REFUSALS * len(answerable))
-    # refuse above the (allowed+1)-th highest answerable probability. This tail is five or
-    # six cases and the unanswerable cases' median sits near it (0.67), so the threshold and
-    # the refusals move with any change to a dev case's features: "utöver" kept out of one
-    # question's focus moved it 0.627 → 0.675 and dev refusals 0.685 → 0.616. A smoothed
-    # quantile (Harrell-Davis) moved as much, because the answerable tail itself moved
-    threshold = round(float(answerable[allowed]) + 1e-6, 6) if len(answerable) > allowed else 0.5
+    blind = np.asarray([p.case.written == "blind" for p in usable])
+    # refuse above the (allowed+1)-th highest answerable probability, in the blind questions
+    # and in the targeted ones apart, and take the higher of the two: on dev the threshold over
+    # all of them refused 7.5 % of the blind answerable questions (1.0 % of the targeted ones),
+    # and blind questions are the closest to what users ask. This tail is a few cases and the
+    # unanswerable cases' median sits near it, so the threshold and the refusals move with any
+    # change to a dev case's features: "utöver" kept out of one question's focus moved it
+    # 0.627 → 0.675 and dev refusals 0.685 → 0.616. A smoothed quantile (Harrell-Davis) moved
+    # as much, because the answerable tail itself moved
+    threshold = refusal_threshold(p_no[ry == 0], blind[ry == 0])
     refused = p_no > threshold
     # 3. extra sentences and the lead's completion, together on a grid, from the highest bars
     # down so that of equal values the pair adding least is kept. One after the other (extra
@@ -357,7 +381,8 @@ def fit(assistant: Assistant, cases: list[Case]) -> dict[str, Any]:
             "positive, L2 "
             f"{RANKER_L2:g} on standardised features); probabilities and refusal: "
             "scikit-learn LogisticRegression(C=1, balanced); threshold for at most "
-            f"{MAX_WRONG_REFUSALS:.0%} wrong refusals on dev ({FOLDS} folds of whole answer "
+            f"{MAX_WRONG_REFUSALS:.0%} wrong refusals on dev, among blind and among targeted "
+            f"questions each ({FOLDS} folds of whole answer "
             f"groups, cut {REPEATS} ways and averaged; refusal evidence from sentence "
             "models fitted out of fold); "
             "extra_min and completion_min together on a grid",
