@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 BATCH_TOKENS = 1024  # padded tokens per onnxruntime call
 _MIN_PART = 8  # windows per worker below which a second worker costs more than it gains
-CACHE_FORMAT = 1  # of the saved graph and vocabulary: a new value builds them again
+CACHE_FORMAT = 3  # of the saved graph and vocabulary: a new value builds them again
 
 
 class _WordRows:
@@ -133,6 +133,19 @@ class OnnxE5Embeddings:
     def load(self) -> None:
         """Load the model now (``open_assistant`` does it in a thread beside its own work)."""
         self._get()
+
+    def prepare(self) -> None:
+        """Save the graph and vocabulary now if they are missing or stale (an ingest does it,
+        so that a server's first load finds them), building them (~2.5 s); else nothing."""
+        if self.cache is None or self._engine is not None:
+            return
+        import onnxruntime as ort
+
+        from .e5_modelfile import bundled_model_path
+
+        saved = _saved(self.cache, self.path or bundled_model_path(), ort.__version__)
+        if saved is not None and not (saved[0].exists() and saved[1].exists()):
+            self._get()
 
     def _get(self) -> _Engine:
         if self._engine is None:
