@@ -204,8 +204,17 @@ def run_child(code: str, args: dict[str, Any], env: dict[str, str], cwd: Path) -
 
 
 def load_questions(limit: int | None) -> list[str]:
+    """The cases' questions, without their history; less the few that say nothing without
+    it ("Och det andra?"), which ``Assistant.ask`` refuses with an error."""
+    from assistant.summary import asks_for_summary
+
     rows = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines() if line]
-    qs = [r["question"] for r in rows]
+    analyzer = get_analyzer()
+    qs = [
+        r["question"]
+        for r in rows
+        if analyzer.query_tokens(r["question"]) or asks_for_summary(r["question"])
+    ]
     return qs[:limit] if limit else qs
 
 
