@@ -201,6 +201,19 @@ def corpus_texts() -> dict[str, str]:
     return {d.id: d.text for d in docs}  # loaded text: front matter is metadata, not text
 
 
+@pytest.fixture(scope="module")
+def corpus_metadata() -> dict[str, str]:
+    docs, failures = load_all([REPO_ROOT / "corpus"])
+    assert not failures
+    return {d.id: " ".join(v for v in d.meta.model_dump().values() if v) for d in docs}
+
+
+# Answerable cases whose evidence is in a document's front matter (its source line), not its
+# text. The assistant indexes text only, so these count as misses: a known gap, kept visible
+# in the test split rather than dropped. Listed here so that no new one slips in unnoticed.
+EVIDENCE_IN_METADATA = {"f18-021"}
+
+
 def test_committed_cases_name_split_and_kind_explicitly() -> None:
     # Read the raw lines: the model defaults split to "dev", which would hide a missing field.
     rows = [json.loads(x) for x in CASE_FILE.read_text(encoding="utf-8").splitlines() if x.strip()]
@@ -239,8 +252,9 @@ def test_no_question_is_asked_in_both_splits(committed: list[Case]) -> None:
 
 
 def test_evidence_and_facts_come_from_the_corpus(
-    committed: list[Case], corpus_texts: dict[str, str]
+    committed: list[Case], corpus_texts: dict[str, str], corpus_metadata: dict[str, str]
 ) -> None:
+    in_metadata: set[str] = set()
     for case in committed:
         if not case.answerable:
             assert case.evidence == [] and case.facts == [], case.id
@@ -248,6 +262,9 @@ def test_evidence_and_facts_come_from_the_corpus(
         sources: set[str] = set()
         for phrase in case.evidence:
             found = {doc for doc, text in corpus_texts.items() if contains_phrase(text, phrase)}
+            if not found:
+                found = {d for d, m in corpus_metadata.items() if contains_phrase(m, phrase)}
+                in_metadata |= {case.id} if found else set()
             assert found, f"{case.id}: evidence not in the corpus: {phrase!r}"
             sources |= found
         evidence = " ".join(case.evidence)
@@ -256,3 +273,4 @@ def test_evidence_and_facts_come_from_the_corpus(
             assert any(contains_phrase(text, f) for text in where for f in group), (
                 f"{case.id}: no phrase of {group} in its evidence or documents"
             )
+    assert in_metadata == EVIDENCE_IN_METADATA
