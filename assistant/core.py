@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import extractive, summary
+from . import extractive, provenance, summary
 from .analysis import detect_language, get_analyzer
 from .citations import is_refusal, validate_answer
 from .config import RetrievalMode, Settings
@@ -440,6 +440,15 @@ class Assistant:
                 analysis=ext.analysis if ext else {},
             )
 
+        with timer.stage("answer"):
+            # who wrote a document, when, who publishes it: its catalogue entry says, exactly,
+            # whatever the backend (a model sees passages, not the entry)
+            about_document = provenance.answer(standalone, lang, found, snap)
+        if about_document is not None:
+            for i, paragraph in enumerate(about_document.text.split("\n\n")):
+                yield ("\n\n" if i else "") + paragraph
+            yield final(about_document.text, "extractive", about_document, about_document.refusal)
+            return
         if chat is not None:
             pieces: list[str] = []
             try:

@@ -116,7 +116,7 @@ def summarise(
         picked = [(d, _central(d, snapshot, embeddings, 1)) for d in doc_ids]
         head = HEAD[lang]["all"]
     else:
-        doc_id = _named_document(question, hits, snapshot) or hits[0].chunk.doc_id
+        doc_id = named_document(question, hits, snapshot) or hits[0].chunk.doc_id
         picked = [(doc_id, _central(doc_id, snapshot, embeddings, DOC_SENTENCES))]
         head = HEAD[lang]["one"].format(title=_title(doc_id, snapshot))
     lines = [head, ""]
@@ -144,7 +144,7 @@ def summarise(
     return Extract("\n".join(lines), sentences, cites, False, used, {"kind": kind})
 
 
-def _named_document(question: str, hits: Sequence[Hit], snapshot: Snapshot) -> str | None:
+def named_document(question: str, hits: Sequence[Hit], snapshot: Snapshot) -> str | None:
     """The document of the kind the question names ("ledaren", "the log"): of several, the
     one retrieved first; None when the question names no kind the documents have."""
     named = _KIND_NAMED.search(question)
