@@ -163,10 +163,12 @@ def answer(question: str, lang: Lang, hits: Sequence[Hit], snapshot: Snapshot) -
     }
     known = getattr(entry, _FIELD[aspect])
     lead = texts[aspect if known else f"no_{aspect}"].format(**fields)
+    # an answer is the asked field and the entry's source line; a refusal adds what the
+    # entry does name (who, from where, when), so that it says what is known
     rest = [
         texts[key].format(**fields)
         for key, field in (("by", "author"), ("from", "organisation"), ("dated", "date"))
-        if _FIELD[aspect] != field and getattr(entry, field)
+        if known is None and getattr(entry, field)
     ]
     cite = citation_from_hit(1, hit, [span])
     lines = [f"{lead} [1]", " ".join(rest)]
