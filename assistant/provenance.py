@@ -35,7 +35,11 @@ Aspect = Literal["author", "date", "publisher"]
 _I = re.IGNORECASE
 # a document as a question names it: its kind ("ledaren", "the log") or a generic word
 _SV_DOC = r"(?:den här |denna |det här )?(?:artikeln|ledaren|loggen|krönikan|texten|dokumentet)"
-_EN_DOC = r"(?:the|this|that|her|his) (?:article|leader|editorial|log|column|text|document)"
+# (not "the article's framework": a possessive is about something in it)
+_EN_DOC = (
+    r"(?:the|this|that|her|his) (?:article|leader|editorial|log|column|text|document)"
+    r"(?!['’]s\b)"
+)
 _DOC = rf"(?:{_SV_DOC}|{_EN_DOC})"
 _ASKS: dict[Aspect, re.Pattern[str]] = {
     "author": re.compile(
@@ -52,8 +56,11 @@ _ASKS: dict[Aspect, re.Pattern[str]] = {
         rf"\bnär\s+(?:skrevs|publicerades|gavs ut|kom|daterades|är)\s+{_SV_DOC}\b|"
         rf"\b(?:vilket|vilken)\s+(?:datum|år|dag)\b[^?.]{{0,40}}\b(?:skrevs|publicerades|"
         rf"gavs ut|är|kom)\s+{_SV_DOC}\b|"
-        rf"\b{_SV_DOC}\b[^?]{{0,80}}\b(?:vilket|vilken)\s+(?:datum|år|dag)\b|"
-        rf"\b{_SV_DOC}\b[^?.]{{0,40}}\bnär\s+(?:skrevs|publicerades|gavs)\s+(?:den|det)\b|"
+        # the document named first, then asked about with a pronoun: "Ledaren där … – vilket
+        # datum är den skriven?" (not "I artikeln, vilket år fick kvalitetsrörelsen …?")
+        rf"\b{_SV_DOC}\b[^?]{{0,80}}\b(?:vilket|vilken|när)\b[^?.]{{0,25}}?\b(?:"
+        rf"(?:är|var)\s+(?:den|det)\s+(?:skriven|skrivet|publicerad|publicerat|daterad|"
+        rf"daterat|från)|(?:skrevs|publicerades|daterades|gavs ut)\s+(?:den|det))\b|"
         rf"\bwhen\s+(?:was|is)\s+{_EN_DOC}\b[^?.]{{0,60}}\b(?:published|written|dated|"
         rf"released|from)\b|"
         rf"\b(?:what|which)\s+(?:date|year|day)\b[^?.]{{0,80}}\b(?:publish|publishe[sd]|"

@@ -37,6 +37,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         ("När skrevs ledaren om samverkan?", "date"),
         ("Vilket år är artikeln om produktionsinnovation från?", "date"),
         ("Ledaren där programdirektören summerar hösten – vilket datum är den skriven?", "date"),
+        ("Loggen om Smart industri, när skrevs den?", "date"),
         ("When was the leader “Samverkan samverkan samverkan” published?", "date"),
         ("What year was the article written?", "date"),
         ("On what date did she publish the leader about collaboration?", "date"),
@@ -62,6 +63,10 @@ def test_questions_about_a_document(question: str, aspect: str) -> None:
         "När startade Produktionslyftet?",
         "What does the article say about renewal?",
         "Sammanfatta ledaren.",
+        # a date or year in what a document says, not the document's own
+        "I artikeln, vilket år fick kvalitetsrörelsen sitt genomslag?",
+        "Artikeln nämner corona – när var det som pandemin slog till?",
+        "When was the article's framework first developed?",
     ],
 )
 def test_other_questions_are_not_about_a_document(question: str) -> None:
