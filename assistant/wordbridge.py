@@ -11,7 +11,7 @@ focus and word overlap of a candidate sentence, see ``extractive.gather``).
 
 The documents' words are embedded at ingest (the ``MAX_WORDS`` most frequent, each as a query:
 both sides as queries gave the best refusals on dev) and stored with the index version; a
-question's words are embedded when asked and kept (``ASKED_KEPT``).
+question's words are embedded when asked, and the terms each brings are kept (``ASKED_KEPT``).
 
 Chosen on the dev split (grouped cross-validation of the ranker; refusal ROC from
 out-of-fold features): ranker top-1 0.815 → 0.822, refusal recall at 3 % wrong refusals 0.644
@@ -67,7 +67,8 @@ class WordVectors:
         self.words = words
         self.vectors = np.asarray(vectors, dtype=np.float32)
         self.model = model  # the embedder's id (``Settings.embedder_id``): whose vectors
-        self._asked: RecentTable[str, np.ndarray] = RecentTable(ASKED_KEPT)
+        # a question's word → the terms it brings (its vector is needed for nothing else)
+        self._asked: RecentTable[str, frozenset[str]] = RecentTable(ASKED_KEPT)
 
     @classmethod
     def build(
@@ -105,20 +106,20 @@ class WordVectors:
         for token in dict.fromkeys(tokenize(text)):
             if token in QUERY_STOPWORDS or len(token) < MIN_ASKED_WORD:
                 continue
-            sims = self.vectors @ self._vector(token, embeddings)
-            best = float(sims.max())
-            for j in np.flatnonzero((sims >= MIN_SIMILARITY) & (sims >= best - WITHIN)):
-                found = analyse_token(self.words[j])
-                if found:
-                    out.add(found[0])
+            out |= self._token_terms(token, embeddings)
         return out
 
-    def _vector(self, word: str, embeddings: Embeddings) -> np.ndarray:
-        vec = self._asked.get(word)
-        if vec is None:
-            vec = embed_queries(embeddings, [word])[0]
-            self._asked.put(word, vec)
-        return vec
+    def _token_terms(self, token: str, embeddings: Embeddings) -> frozenset[str]:
+        """One word's terms, kept: an answer asks for the focus's words, the question's and
+        each focus word's alone (``extractive.gather``), and later questions repeat words."""
+        found = self._asked.get(token)
+        if found is None:
+            sims = self.vectors @ embed_queries(embeddings, [token])[0]
+            best = float(sims.max())
+            near = np.flatnonzero((sims >= MIN_SIMILARITY) & (sims >= best - WITHIN))
+            found = frozenset(t[0] for j in near if (t := analyse_token(self.words[j])))
+            self._asked.put(token, found)
+        return found
 
     # --- storage, beside the index version ---------------------------------------------
     def save(self, directory: Path) -> None:
