@@ -28,19 +28,17 @@ from .extractive import Extract
 from .index import Snapshot
 from .models import Hit, Lang
 from .sentences import split_sentences
-from .summary import named_document
+from .summary import DOCUMENT_KINDS, named_document
 
 Aspect = Literal["author", "date", "publisher"]
 
 _I = re.IGNORECASE
 # a document as a question names it: its kind ("ledaren", "the log") or a generic word
-_SV_DOC = r"(?:den här |denna |det här )?(?:artikeln|ledaren|loggen|krönikan|texten|dokumentet)"
+_SV_KINDS = "|".join(sv for sv, _ in DOCUMENT_KINDS.values())
+_EN_KINDS = "|".join(w for _, en in DOCUMENT_KINDS.values() for w in en)
+_SV_DOC = rf"(?:den här |denna |det här )?(?:{_SV_KINDS}|texten|dokumentet)"
 # (not "the article's framework": a possessive is about something in it)
-_EN_DOC = (
-    r"(?:the|this|that|her|his) (?:article|leader|editorial|log|column|text|document)"
-    r"(?!['’]s\b)"
-)
-_DOC = rf"(?:{_SV_DOC}|{_EN_DOC})"
+_EN_DOC = rf"(?:the|this|that|her|his) (?:{_EN_KINDS}|text|document)(?!['’]s\b)"
 _ASKS: dict[Aspect, re.Pattern[str]] = {
     "author": re.compile(
         rf"\bvem\b[^?.]{{0,25}}?\b(?:skrev|har skrivit|skrivit|författade|har författat)\s+"
@@ -79,14 +77,7 @@ _ASKS: dict[Aspect, re.Pattern[str]] = {
     ),
 }
 _GENERIC = re.compile(r"\b(texten|dokumentet|text|document)\b", _I)
-# the definite name of a document's kind, as the catalogue's "kind" has it
-_KIND_NAME = {
-    "artikel": ("Artikeln", "The article"),
-    "ledare": ("Ledaren", "The leader"),
-    "logg": ("Loggen", "The log"),
-    "krönika": ("Krönikan", "The column"),
-}
-_DOCUMENT = ("Dokumentet", "The document")
+_DOCUMENT = ("Dokumentet", "The document")  # a document of no kind the collection names
 BYLINE_WITHIN = 400  # characters from a text's start where its byline would be
 
 TEXT = {
@@ -210,8 +201,12 @@ def _entry(meta: dict[str, object]) -> Entry:
 
 
 def _kind_name(kind: str | None, lang: Lang) -> str:
-    names = next((v for k, v in _KIND_NAME.items() if kind and k in kind), _DOCUMENT)
-    return names[0] if lang == "sv" else names[1]
+    """The definite name of a document's kind ("Ledaren", "The leader"), as questions name
+    it (``summary.DOCUMENT_KINDS``)."""
+    for key, (sv, en) in DOCUMENT_KINDS.items():
+        if kind and key in kind:
+            return sv.capitalize() if lang == "sv" else f"The {en[0]}"
+    return _DOCUMENT[0] if lang == "sv" else _DOCUMENT[1]
 
 
 def _cited_line(

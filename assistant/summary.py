@@ -28,14 +28,14 @@ from .sentences import split_sentences
 _I = re.IGNORECASE
 # a kind of document as the documents' "kind" says it: (its name in a Swedish question, in
 # an English one)
-_KINDS = {
+DOCUMENT_KINDS = {
     "artikel": ("artikeln", ("article",)),
     "ledare": ("ledaren", ("leader", "editorial")),
     "logg": ("loggen", ("log",)),
     "krönika": ("krönikan", ("column",)),
 }
-_SV_NAMES = [sv for sv, _ in _KINDS.values()]
-_EN_NAMES = [w for _, en in _KINDS.values() for w in en]
+_SV_NAMES = [sv for sv, _ in DOCUMENT_KINDS.values()]
+_EN_NAMES = [w for _, en in DOCUMENT_KINDS.values() for w in en]
 _KIND_NAMED = re.compile(rf"\b({'|'.join(_SV_NAMES + _EN_NAMES)})\b", _I)
 # a document as the questions name it ("Vad handlar ledaren om?", "What is the article about?")
 _DOCUMENT = (
@@ -151,7 +151,7 @@ def named_document(question: str, hits: Sequence[Hit], snapshot: Snapshot) -> st
     if not named:
         return None
     word = named.group(0).lower()
-    kind = next(k for k, (sv, en) in _KINDS.items() if word == sv or word in en)
+    kind = next(k for k, (sv, en) in DOCUMENT_KINDS.items() if word == sv or word in en)
     of_kind = [
         d for d, entry in snapshot.documents.items() if kind in str(entry.meta.get("kind", ""))
     ]
