@@ -82,9 +82,8 @@ from .cases import Case, load_cases
 
 DEFAULT_CASES = REPO_ROOT / "eval" / "cases.jsonl"
 MAX_WRONG_REFUSALS = 0.03
-MIN_GROUP = (
-    30  # answerable cases a kind of question (blind, targeted) needs for a threshold of its own
-)
+# answerable cases a kind of question (blind, targeted) needs for a threshold of its own
+MIN_GROUP = 30
 EXTRA_GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.96, 0.05))
 PADDING_COST = 0.5
 C = 1.0  # inverse regularisation strength of both logistic regressions
