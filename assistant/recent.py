@@ -45,7 +45,10 @@ class RecentTable(Generic[K, V]):
             self._entries.clear()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        # Under the lock: a put between adding its entry and dropping the least recent one
+        # holds size + 1 entries for a moment, and a reader must not see that.
+        with self._lock:
+            return len(self._entries)
 
     def __iter__(self) -> Iterator[K]:
         """The keys, least recent first."""
