@@ -18,11 +18,12 @@ from assistant.evaluation.run import (
     LEGACY,
     NAIVE,
     LegacyExtractive,
+    answer_language,
     run_eval,
     score_answer,
     select_split,
 )
-from assistant.models import Answer, AnswerSentence, Turn
+from assistant.models import Answer, AnswerSentence, Citation, Turn
 
 DURATION = Case(
     id="dur",
@@ -82,6 +83,35 @@ def answer(text: str, sentences: list[str], refusal: bool = False) -> Answer:
         backend="extractive",
         refusal=refusal,
     )
+
+
+def test_an_english_refusal_that_quotes_a_short_swedish_sentence_is_english() -> None:
+    quote = "Vi måste våga tänka om radikalt och tänka nytt även i produktion."
+    # the document's quotation ends in it: the citation keeps the mark, the answer does not
+    cite = Citation(
+        number=1,
+        chunk_id="a#1",
+        doc_id="a",
+        title="Produktionsinnovation",
+        quote=quote + "”",
+        start=0,
+        end=len(quote) + 1,
+        passage=quote + "”",
+        passage_start=0,
+    )
+    refusal = Answer(
+        question="What's the best way to cut the noise from our compressor room?",
+        standalone_question="?",
+        text="The documents don't say. The closest they come is this (in Swedish):\n"
+        f"> {quote} [1]\n\nOther related sources:\n- [1] Produktionsinnovation",
+        citations=[cite],
+        language="en",
+        backend="extractive",
+        refusal=True,
+    )
+    # the label ends the answer's own words: what follows it on its line is a quote, and so
+    # is the quoted sentence, mark or not
+    assert answer_language(refusal) == "en"
 
 
 def test_select_split() -> None:

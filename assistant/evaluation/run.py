@@ -61,7 +61,9 @@ DESCRIPTIONS = {
 Progress = Callable[[str, int, int], None]
 
 
-_DECLARED_SWEDISH = re.compile(r"^[^\n]*\(in Swedish\):[^\n]*$", re.MULTILINE)
+# what follows the label on its line; the words before it are the answer's own
+_DECLARED_SWEDISH = re.compile(r"\(in Swedish\):[^\n]*")
+_QUOTE_MARKS = str.maketrans("", "", '”“„"«»')
 
 
 def answer_language(answer: Answer) -> str:
@@ -70,9 +72,11 @@ def answer_language(answer: Answer) -> str:
     answer's own words decide."""
 
     def flat(text: str) -> str:
-        return " ".join(m.plain(text).replace("> ", " ").split())
+        # quote marks aside: a quote that ends a document's quotation ("… även i
+        # produktion.”") is shown without its unpaired mark
+        return " ".join(m.plain(text).replace("> ", " ").translate(_QUOTE_MARKS).split())
 
-    # a line the answer itself labels as Swedish ("Source (in Swedish): …") is a quote too
+    # what the answer itself labels as Swedish ("Source (in Swedish): …") is a quote too
     text = flat(_DECLARED_SWEDISH.sub(" ", answer.text))
     quoted = [c.title for c in answer.citations] + [c.organisation or "" for c in answer.citations]
     if answer.backend == "extractive":
