@@ -266,8 +266,9 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         "definition",
         re.compile(
             r"\b(vad (är|innebär|betyder|menas med|avses med|står .{1,30} för)|vad handlar "
-            r"\w+ om|beskriv|förklara|berätta om|what (is|are|does .{1,40} mean|is meant by)|"
-            r"define|explain|describe|tell me about)\b",
+            r"\w+ om|vad menar (\w+ ){1,3}med|beskriv|förklara|berätta om|what (is|are|does "
+            r".{1,40} mean|is meant by)|what (do|does) (\w+ ){1,3}mean by|define|explain|"
+            r"describe|tell me about)\b",
             _I,
         ),
     ),
@@ -420,7 +421,7 @@ _QUESTION_WORDS = frozenset(
     min mitt mina företag företaget bolag bolaget dokumenten dokument texten texterna säger
     artikeln artikel artikelns article articles
     står skriver nämns beskrivs enligt egentligen eller och men som också även innebär
-    betyder menas avses berätta beskriv förklara nämn räkna upp lista sätt gör göra behöver
+    betyder menas menar avses berätta beskriv förklara nämn räkna upp lista sätt gör göra behöver
     måste kunna skulle borde what how who whom whose why which when where long many much can
     could should would will is are was were do does did has have the a an of to in on for
     about according documents text say says mention mentioned described mean means meant
