@@ -125,6 +125,19 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
             _I,
         ),
     ),
+    # how many things a text names asks for the things: "Hur många personer namnges i
+    # loggen?", "How many strategies does the article give?" are answered by the sentence
+    # that names them, which never states their number
+    (
+        "list",
+        re.compile(
+            r"\b(hur många\b.{0,80}\b(nämns|namnges|räknas upp|tas upp|nämner|namnger|"
+            r"(räknar|tar) (\w+ ){0,2}upp)|how many\b.{0,80}\b(are|were|is|get|gets) "
+            r"(named|mentioned|listed)|how many\b.{0,80}\b(does|do|did) .{1,40}? (name|mention|"
+            r"list|describe|give))\b",
+            _I,
+        ),
+    ),
     (
         "count",
         re.compile(

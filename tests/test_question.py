@@ -73,6 +73,7 @@ KINDS = {
         ("Hur många företag deltog?", "sv"),
         ("How many areas does the framework have?", "en"),
         ("Vad är antalet deltagare i coachkursen?", "sv"),
+        ("How many companies have completed the programme?", "en"),
     ],
     "amount": [
         ("Med hur många procent ökade lönsamheten?", "sv"),
@@ -153,6 +154,11 @@ KINDS = {
         ("Vilka är de fyra områdena?", "sv"),
         ("Nämn startprogrammen.", "sv"),
         ("Räkna upp samarbetena.", "sv"),
+        # how many things a text names: the things answer, the text never counts them
+        ("Hur många personer namnges i loggen?", "sv"),
+        ("Hur många startprogram räknar programdirektören upp i ledaren?", "sv"),
+        ("How many strategies does the article give for systemic changes?", "en"),
+        ("How many people are named in the log?", "en"),
         ("What are the four areas for succeeding with renewal?", "en"),
         ("List the start programmes.", "en"),
         ("Vilka fyra saker behöver vi jobba med?", "sv"),
