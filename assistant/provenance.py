@@ -28,14 +28,14 @@ from .extractive import Extract
 from .index import Snapshot
 from .models import Hit, Lang
 from .sentences import split_sentences
-from .summary import DOCUMENT_KINDS, named_document
+from .summary import DOCUMENT_KINDS, EN_KIND_NAMES, SV_KIND_NAMES, named_document
 
 Aspect = Literal["author", "date", "publisher"]
 
 _I = re.IGNORECASE
 # a document as a question names it: its kind ("ledaren", "the log") or a generic word
-_SV_KINDS = "|".join(sv for sv, _ in DOCUMENT_KINDS.values())
-_EN_KINDS = "|".join(w for _, en in DOCUMENT_KINDS.values() for w in en)
+_SV_KINDS = "|".join(SV_KIND_NAMES)
+_EN_KINDS = "|".join(EN_KIND_NAMES)
 _SV_DOC = rf"(?:den här |denna |det här )?(?:{_SV_KINDS}|texten|dokumentet)"
 # (not "the article's framework": a possessive is about something in it)
 _EN_DOC = rf"(?:the|this|that|her|his) (?:{_EN_KINDS}|text|document)(?!['’]s\b)"

@@ -34,13 +34,14 @@ DOCUMENT_KINDS = {
     "logg": ("loggen", ("log",)),
     "krönika": ("krönikan", ("column",)),
 }
-_SV_NAMES = [sv for sv, _ in DOCUMENT_KINDS.values()]
-_EN_NAMES = [w for _, en in DOCUMENT_KINDS.values() for w in en]
-_KIND_NAMED = re.compile(rf"\b({'|'.join(_SV_NAMES + _EN_NAMES)})\b", _I)
+# the kinds' names as questions write them, for patterns here and in ``provenance``
+SV_KIND_NAMES = [sv for sv, _ in DOCUMENT_KINDS.values()]
+EN_KIND_NAMES = [w for _, en in DOCUMENT_KINDS.values() for w in en]
+_KIND_NAMED = re.compile(rf"\b({'|'.join(SV_KIND_NAMES + EN_KIND_NAMES)})\b", _I)
 # a document as the questions name it ("Vad handlar ledaren om?", "What is the article about?")
 _DOCUMENT = (
-    rf"({'|'.join(_SV_NAMES)}|texten|texterna|dokumentet|dokumenten|källorna|"
-    rf"the ({'|'.join(_EN_NAMES)}|texts?|documents?|sources))"
+    rf"({'|'.join(SV_KIND_NAMES)}|texten|texterna|dokumentet|dokumenten|källorna|"
+    rf"the ({'|'.join(EN_KIND_NAMES)}|texts?|documents?|sources))"
 )
 # what the documents hold, asked with no subject: "Berätta allt", "Vad kan jag fråga om?"
 _WHATS_HERE = (
