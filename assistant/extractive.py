@@ -77,6 +77,7 @@ SENTENCE_FEATURES = (
     "rank",  # 1 / (1 + retrieval rank of its chunk)
     "short",  # under 60 characters (headings, bylines), for untyped questions
     "meta",  # the sentence speaks of the document itself ("I den här artikeln …", "Figur 2")
+    "other_document",  # the question names a kind of document ("enligt artikeln"); not this one
 )
 REFUSAL_FEATURES = (
     "best",  # the best candidate's logit
@@ -467,7 +468,11 @@ def gather(
         bridged = frozenset(w for w in q.focus.split() if bridge.terms(w, embeddings))
     best_dense = float(dense.max())
     idx = _FEATURE
-    for c, d in zip(cands, dense, strict=True):
+    # "Vad säger artikeln om …?": the sentences of the other documents do not answer it, when
+    # a document of that kind is among the candidates'
+    kinds = [str(hits[c.hit].chunk.meta.kind or "") for c in cands]
+    named = q.document if q.document and any(q.document in k for k in kinds) else None
+    for c, d, kind in zip(cands, dense, kinds, strict=True):
         words = _sentence_words(c.text)
         f = c.features
         f[idx["dense"]] = float(d)
@@ -496,6 +501,7 @@ def gather(
         f[idx["rank"]] = 1.0 / (1 + hits[c.hit].rank)
         f[idx["short"]] = float(len(c.text) < SHORT and not q.typed)
         f[idx["meta"]] = float(bool(_META.search(c.text)))
+        f[idx["other_document"]] = float(named is not None and named not in kind)
     if q.kind == "frequency":
         _vague_on_topic(cands, vague_frequency)
     elif q.kind == "time":

@@ -27,8 +27,9 @@ from .citations import citation_from_hit
 from .extractive import Extract
 from .index import Snapshot
 from .models import Hit, Lang
+from .question import DOCUMENT_KINDS, EN_KIND_NAMES, SV_KIND_NAMES
 from .sentences import split_sentences
-from .summary import DOCUMENT_KINDS, EN_KIND_NAMES, SV_KIND_NAMES, named_document
+from .summary import named_document
 
 Aspect = Literal["author", "date", "publisher"]
 
@@ -202,7 +203,7 @@ def _entry(meta: dict[str, object]) -> Entry:
 
 def _kind_name(kind: str | None, lang: Lang) -> str:
     """The definite name of a document's kind ("Ledaren", "The leader"), as questions name
-    it (``summary.DOCUMENT_KINDS``)."""
+    it (``question.DOCUMENT_KINDS``)."""
     for key, (sv, en) in DOCUMENT_KINDS.items():
         if kind and key in kind:
             return sv.capitalize() if lang == "sv" else f"The {en[0]}"

@@ -56,6 +56,54 @@ _DATE_WORDS = (
     r"closing date|start date|startdatum"
 )
 
+# a kind of document as the documents' "kind" says it: (its name in a Swedish question, in
+# an English one). Here for ``named_kind``; ``summary`` and ``provenance`` build on it too
+DOCUMENT_KINDS = {
+    "artikel": ("artikeln", ("article",)),
+    "ledare": ("ledaren", ("leader", "editorial")),
+    "logg": ("loggen", ("log",)),
+    "krönika": ("krönikan", ("column",)),
+}
+SV_KIND_NAMES = [sv for sv, _ in DOCUMENT_KINDS.values()]
+EN_KIND_NAMES = [w for _, en in DOCUMENT_KINDS.values() for w in en]
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# a question that says which document it asks about: "enligt artikeln", "i ledarens lista",
+# "programledningens logg", "ramverksartikeln", "the December leader", "her leader", "the
+# programme log", "the production innovation article". Not a person: "ledaren för
+# Produktionslyftet", "projektledaren", "the leader of the programme", "the project leader"
+_NAMES_DOCUMENT = re.compile(
+    r"\b(?:\w*(?P<artikel>artikeln?s?)|(?P<ledare>ledaren|ledarens)|\w*(?P<logg>loggen|"
+    r"loggens)|\w+s (?P<logg2>logg)|\w*(?P<kronika>krönikan|krönikans))\b(?!\s+(?:för|av)\b)|"
+    r"\b(?:the|this|that|her|his|its|their)\s+(?:(?:[\w-]+\s+){0,2}(?P<en_artikel>article)|"
+    r"(?:[\w-]+\s+){0,2}(?P<en_ledare>editorial)|(?:(?:" + _MONTHS + r")\s+)?(?P<en_ledare2>"
+    r"leader)|(?:[\w-]+\s+){0,2}(?P<en_logg>log)|(?:[\w-]+\s+){0,2}(?P<en_kronika>column))"
+    r"(?:['’]s)?\b(?!\s+of\b)",
+    re.IGNORECASE,
+)
+_NAMED_GROUP = {
+    "artikel": "artikel",
+    "ledare": "ledare",
+    "logg": "logg",
+    "logg2": "logg",
+    "kronika": "krönika",
+    "en_artikel": "artikel",
+    "en_ledare": "ledare",
+    "en_ledare2": "ledare",
+    "en_logg": "logg",
+    "en_kronika": "krönika",
+}
+
+
+def named_kind(text: str) -> str | None:
+    """The kind of document (a ``DOCUMENT_KINDS`` key) the question says it asks about, or
+    None: "Vad säger artikeln om …?" asks about the article, whatever the other documents
+    say on the subject."""
+    m = _NAMES_DOCUMENT.search(text)
+    if not m:
+        return None
+    return next(_NAMED_GROUP[g] for g, v in m.groupdict().items() if v)
+
+
 # (kind, pattern) in order: the first match decides. Patterns see the question sentence only.
 _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (
@@ -85,7 +133,8 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
         "duration",
         re.compile(
             r"\b(hur länge|hur lång tid|under hur lång|hur många (månader|år|veckor|dagar)|"
-            r"hur lång(t)? (är|var|blir)|how long|for how many (months|years|weeks)|"
+            r"hur lång(t)? (är|var|blir)|hur lång(a)? (ledighet|period|paus|semester|uppehåll)|"
+            r"how long|for how many (months|years|weeks)|"
             r"how many (months|years|"
             r"weeks)|what is the duration|duration of)\b",
             _I,
@@ -165,7 +214,7 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (
         "funds_who",  # type: ignore[list-item]  # resolved to "organisation" below
         re.compile(
-            r"\b(vem|vilka|vilken|vilket|who|which)\b.{0,40}\b(finansier\w*|bekostar|"
+            r"\b(vem|vilka|vilken|vilket|who|which)\b.{0,40}\b(finansier\w*|finansiär\w*|bekostar|"
             r"betalar|stöttar|stöder|funds?|finances?|financ\w*|pays? for|supports?|backs?)\b",
             _I,
         ),
@@ -219,7 +268,8 @@ _KIND_PATTERNS: list[tuple[AskedKind, re.Pattern[str]]] = [
     (
         "person",
         re.compile(
-            r"^\W*(och |and )?(vem|vems|vilka personer|who|whom|whose)\b|"
+            r"^\W*(och |and )?(vem|vems|who|whom|whose)\b|\b(vilken person|vilka personer|"
+            r"which person|which people)\b|"
             r"\b(vad heter|what is the name of|who is|who was|who wrote|vem skrev)\b",
             _I,
         ),
@@ -483,6 +533,8 @@ class Question:
     names: tuple[str, ...] = field(default_factory=tuple)  # capitalised words in the focus
     # names of several words, as written ("RISE IVF", "Smart Maintenance")
     phrases: tuple[str, ...] = field(default_factory=tuple)
+    # the kind of document the question says it asks about ("enligt artikeln"): named_kind
+    document: str | None = None
 
     @property
     def typed(self) -> bool:
@@ -496,6 +548,7 @@ class Question:
             "ordinal": self.ordinal,
             "relation": self.relation,
             "names": list(self.names),
+            "document": self.document,
         }
 
 
@@ -528,9 +581,23 @@ _WHO_IS_NAME = re.compile(
 )
 
 
+# a leading "when" clause says when something happens, and the question comes after its
+# comma: "När Birgitta räknar upp …, vilken grupp kommer som nummer två?", "When we set up
+# our projects, what does the framework say …?" ask for an item and for advice, not a time.
+# In the clause a subject follows "när"/"when" (a pronoun, an article or a name), where a
+# question's own "När startade …?", "When did …, and who …?" has its verb
+_WHEN_CLAUSE = re.compile(
+    r"^\W*(?i:när|when)\s+((?i:vi|jag|man|ni|de|han|hon|den|det|ett|en|we|i|you|they|he|she|"
+    r"it|our|a|an|the)\b|[A-ZÅÄÖ])[^?,]{6,}?,\s*(?i:och |and |så |then )?(?=(?i:hur|vad|vilk\w+|"
+    r"varför|vem|vart?|how|what|which|why|who|where)\b)"
+)
+
+
 def _kind(sentence: str) -> AskedKind:
     if _WHO_IS_NAME.match(sentence):
         return "definition"
+    if when := _WHEN_CLAUSE.match(sentence):
+        return _kind(sentence[when.end() :])
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(sentence):
             return "organisation" if kind == "funds_who" else kind  # type: ignore[comparison-overlap]
@@ -647,6 +714,7 @@ def analyse(text: str, lang: Lang, vocabulary: Collection[str] | None = None) ->
         relation=relation,
         names=names,
         phrases=phrases,
+        document=named_kind(text),
     )
 
 

@@ -22,21 +22,10 @@ from .embeddings import Embeddings
 from .extractive import Extract, display_sentence
 from .index import Snapshot
 from .models import AnswerSentence, Citation, Hit, Lang
-from .question import is_anaphoric
+from .question import DOCUMENT_KINDS, EN_KIND_NAMES, SV_KIND_NAMES, is_anaphoric
 from .sentences import split_sentences
 
 _I = re.IGNORECASE
-# a kind of document as the documents' "kind" says it: (its name in a Swedish question, in
-# an English one)
-DOCUMENT_KINDS = {
-    "artikel": ("artikeln", ("article",)),
-    "ledare": ("ledaren", ("leader", "editorial")),
-    "logg": ("loggen", ("log",)),
-    "krönika": ("krönikan", ("column",)),
-}
-# the kinds' names as questions write them, for patterns here and in ``provenance``
-SV_KIND_NAMES = [sv for sv, _ in DOCUMENT_KINDS.values()]
-EN_KIND_NAMES = [w for _, en in DOCUMENT_KINDS.values() for w in en]
 _KIND_NAMED = re.compile(rf"\b({'|'.join(SV_KIND_NAMES + EN_KIND_NAMES)})\b", _I)
 # a document as the questions name it ("Vad handlar ledaren om?", "What is the article about?")
 _DOCUMENT = (

@@ -247,6 +247,19 @@ def test_a_sentence_about_the_document_itself_gives_way_to_one_about_the_subject
     check_citations(ext)
 
 
+def test_a_question_that_names_a_document_is_answered_from_it(assistant: Assistant) -> None:
+    """ "Vad säger artikeln om samverkan?" asks about the article: with ``other_document``
+    weighted, no sentence of the leader or the log is quoted, though they say more about
+    samverkan; without it they lead."""
+    question = "Vad säger artikeln om samverkan?"
+    kinds = {d: str(e.meta.get("kind")) for d, e in assistant.snapshot.documents.items()}
+    on_words = ask(assistant, question, model(focus=1.0))
+    assert any(kinds[c.doc_id] != "artikel" for c in on_words.citations)
+    ext = ask(assistant, question, model(focus=1.0, other_document=-20.0))
+    assert ext.citations and all(kinds[c.doc_id] == "artikel" for c in ext.citations)
+    check_citations(ext)
+
+
 def test_a_typed_question_leads_with_the_asked_kind_in_bold(assistant: Assistant) -> None:
     ext = ask(assistant, "Hur länge pågår Produktionslyftet 4.0?", model(kind=5.0, focus=2.0))
     assert "18 månader" in ext.sentences[0].text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.question import (
+    DOCUMENT_KINDS,
     LAST,
     analyse,
     asks_date,
@@ -13,6 +14,7 @@ from assistant.question import (
     has_relation,
     is_anaphoric,
     kind_span,
+    named_kind,
     names_as_written,
     small_talk,
     vague_frequency,
@@ -26,6 +28,7 @@ KINDS = {
         ("Under hur lång tid löper programmet?", "sv"),
         ("Hur många månader är programmet?", "sv"),
         ("Hur lång är coachkursen?", "sv"),
+        ("Hur lång ledighet tar många över jul?", "sv"),
         ("How long does the development programme run?", "en"),
         ("For how many months does it last?", "en"),
     ],
@@ -34,6 +37,7 @@ KINDS = {
         ("Vilket universitet samarbetar de med om underhåll?", "sv"),
         ("Vilka myndigheter stöder Produktion2030?", "sv"),
         ("Vem finansierar Produktionslyftet?", "sv"),
+        ("Vilka statliga finansiärer står bakom programmet?", "sv"),
         ("Which organisation runs Produktionslyftet?", "en"),
         ("Who funds Produktion2030?", "en"),
         ("Which agencies back the programme?", "en"),
@@ -50,6 +54,8 @@ KINDS = {
         ("Vem är programdirektör för Produktionslyftet?", "sv"),
         ("Vem skrev ledaren?", "sv"),
         ("Vad heter programchefen för Produktion2030?", "sv"),
+        ("Vilken person hänvisar loggen till om DigiLean?", "sv"),
+        ("Which person does the log point to for DigiLean?", "en"),
         ("Who wrote the leader?", "en"),
         ("Who is the programme director?", "en"),
         ("Who is the CEO of RISE?", "en"),
@@ -723,3 +729,57 @@ def test_the_article_asked_about_is_no_subject() -> None:
     assert "artikeln" not in q.focus and "proaktivt" in q.focus
     q = analyse("What does the article say about ambidexterity?", "en")
     assert "article" not in q.focus and "ambidexterity" in q.focus
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "kind"),
+    [
+        # a leading "when" clause with its own subject: the question follows the comma
+        (
+            "När Birgitta räknar upp vilka som gillar helheten, vilken grupp kommer först?",
+            "sv",
+            "other",
+        ),
+        ("När vi startar ett förnyelseprojekt, hur ska ledningen stötta det?", "sv", "how"),
+        (
+            "When we set up our innovation projects, what should management do?",
+            "en",
+            "how",
+        ),
+        ("When the leader lists the partners, who is named first?", "en", "person"),
+        # a question's own "när"/"when", its verb right after: a time is asked
+        ("När startade Produktionslyftet, och vem ledde det?", "sv", "time"),
+        ("When did the programme start, and who ran it?", "en", "time"),
+    ],
+)
+def test_a_leading_when_clause_is_not_the_question(question: str, lang: str, kind: str) -> None:
+    assert analyse(question, lang).kind == kind  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "kind"),
+    [
+        ("Vad säger artikeln om förnyelse?", "sv", "artikel"),
+        ("Vad går tillverkningen ut på enligt artikeln?", "sv", "artikel"),
+        ("Hur presenteras Produktionslyftet av ramverksartikelns författare?", "sv", "artikel"),
+        ("I ledarens lista, vilken grupp nämns först?", "sv", "ledare"),
+        ("Hur många personer namnges i programledningens logg?", "sv", "logg"),
+        ("Vilken person hänvisar loggen till?", "sv", "logg"),
+        ("Vad står det i krönikan om IUC?", "sv", "krönika"),
+        ("What does the production innovation article say about risk?", "en", "artikel"),
+        ("Which year does the December leader say the funding is for?", "en", "ledare"),
+        ("What is she looking forward to at the end of her leader?", "en", "ledare"),
+        ("In the leader's list, which group comes first?", "en", "ledare"),
+        ("The programme log says the exchange with the IUCs is good. Why?", "en", "logg"),
+        # a person, not a document
+        ("Vem är ledaren för Produktionslyftet?", "sv", None),
+        ("Vad säger projektledaren?", "sv", None),
+        ("Who is the leader of the programme?", "en", None),
+        ("Who is the project leader for the robot pilot?", "en", None),
+        ("Har Produktionslyftet ett startprogram för export?", "sv", None),
+    ],
+)
+def test_the_document_a_question_names(question: str, lang: str, kind: str | None) -> None:
+    assert named_kind(question) == kind
+    assert kind is None or kind in DOCUMENT_KINDS
+    assert analyse(question, lang).document == kind  # type: ignore[arg-type]
